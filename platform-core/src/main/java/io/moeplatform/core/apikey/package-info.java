@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.core.apikey;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.core.metering;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.core.quota;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.core.tenant;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.inference.model;
+
+import org.jspecify.annotations.NullMarked;

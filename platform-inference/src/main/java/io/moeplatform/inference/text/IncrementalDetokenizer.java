@@ -1,0 +1,18 @@
+package io.moeplatform.inference.text;
+
+/**
+ * Turns generated token ids into text deltas as they arrive. Never emits half a
+ * UTF-8 character: bytes of an incomplete character are held back until a later
+ * token completes them. One per sequence; not thread-safe.
+ */
+public interface IncrementalDetokenizer {
+
+    /** Adds one token and returns the newly completed text, possibly empty. */
+    String push(int tokenId);
+
+    /**
+     * Ends the stream: returns whatever is held back (an incomplete character
+     * becomes U+FFFD).
+     */
+    String flush();
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.inference.text;
+
+import org.jspecify.annotations.NullMarked;
