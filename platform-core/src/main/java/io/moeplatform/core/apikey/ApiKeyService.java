@@ -1,0 +1,21 @@
+package io.moeplatform.core.apikey;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.jspecify.annotations.Nullable;
+
+/** Issuing, listing and revoking API keys. Every change is written to the audit log. */
+public interface ApiKeyService {
+
+    /** Scope every inference key carries. */
+    String SCOPE_INFERENCE = "inference";
+
+    IssuedApiKey issue(UUID tenantId, String name, Set<String> scopes, @Nullable Instant expiresAt, String actor);
+
+    List<ApiKeyView> list(UUID tenantId);
+
+    /** Revocation is visible to every replica within seconds. */
+    void revoke(UUID keyId, String actor);
+}

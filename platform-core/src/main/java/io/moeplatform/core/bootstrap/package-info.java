@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.core.bootstrap;
+
+import org.jspecify.annotations.NullMarked;

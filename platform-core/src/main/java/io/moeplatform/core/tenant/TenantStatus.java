@@ -1,0 +1,5 @@
+package io.moeplatform.core.tenant;
+
+public enum TenantStatus {
+    ACTIVE, SUSPENDED
+}

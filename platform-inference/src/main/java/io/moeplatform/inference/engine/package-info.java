@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.inference.engine;
+
+import org.jspecify.annotations.NullMarked;

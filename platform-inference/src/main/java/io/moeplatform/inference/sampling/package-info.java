@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.inference.sampling;
+
+import org.jspecify.annotations.NullMarked;
