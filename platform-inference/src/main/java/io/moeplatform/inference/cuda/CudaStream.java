@@ -3,12 +3,14 @@ package io.moeplatform.inference.cuda;
 import java.lang.foreign.MemorySegment;
 
 /**
- * A CUDA stream (non-blocking with respect to the legacy default stream). Work queued on it runs in order; capture
+ * A CUDA stream. Work queued on it runs in order. It is a blocking stream, ordered with the legacy default stream, on
+ * purpose: the synchronous copies and memsets of {@link DeviceBuffer} run on the legacy stream and may return before
+ * the device finished them, so a non-blocking stream could race with them. Capture
  * ({@link #beginCapture()} / {@link #endCapture()}) records that work into a {@link CudaGraph} instead of running it.
  */
 public final class CudaStream implements AutoCloseable {
 
-    private static final int NON_BLOCKING = 1;
+    private static final int BLOCKING_WITH_LEGACY_STREAM = 0;
     private static final int CAPTURE_THREAD_LOCAL = 1;
 
     private final CudaDriver driver;
@@ -17,7 +19,7 @@ public final class CudaStream implements AutoCloseable {
 
     CudaStream(CudaDriver driver) {
         this.driver = driver;
-        this.handle = driver.streamCreate(NON_BLOCKING);
+        this.handle = driver.streamCreate(BLOCKING_WITH_LEGACY_STREAM);
     }
 
     MemorySegment handle() {

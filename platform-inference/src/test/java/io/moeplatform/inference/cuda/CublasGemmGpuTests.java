@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 class CublasGemmGpuTests {
 
     private GpuFixture gpu;
-    private CublasHandle cublas;
+    private @org.jspecify.annotations.Nullable CublasHandle cublas;
 
     @BeforeEach
     void open() {
@@ -27,8 +27,12 @@ class CublasGemmGpuTests {
 
     @AfterEach
     void close() {
-        cublas.close();
-        gpu.close();
+        if (cublas != null) {
+            cublas.close();
+        }
+        if (gpu != null) {
+            gpu.close();
+        }
     }
 
     @Test

@@ -27,7 +27,9 @@ class CudaDriverGpuTests {
 
     @AfterEach
     void close() {
-        gpu.close();
+        if (gpu != null) {
+            gpu.close();
+        }
     }
 
     @Test
