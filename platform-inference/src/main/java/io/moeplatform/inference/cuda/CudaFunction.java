@@ -1,6 +1,5 @@
 package io.moeplatform.inference.cuda;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /** A kernel in a loaded {@link CudaModule}, launched with {@code cuLaunchKernel}. */
@@ -21,13 +20,12 @@ public final class CudaFunction {
     }
 
     /**
-     * Queues one launch on {@code stream}. The argument values are copied by the driver during the call, so the
-     * short-lived arena that holds them can close right after.
+     * Queues one launch on {@code stream}. The driver copies the argument values during the call.
      */
     public void launch(Dim3 grid, Dim3 block, int sharedBytes, CudaStream stream, KernelArgs args) {
-        try (Arena arena = Arena.ofConfined()) {
+        try {
             driver.launchKernel(handle, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedBytes,
-                    stream.handle(), args.pack(arena));
+                    stream.handle(), args.pack());
         } catch (CudaException e) {
             throw new CudaException(e.call() + "(" + name + ")", e.status(), e.errorName());
         }

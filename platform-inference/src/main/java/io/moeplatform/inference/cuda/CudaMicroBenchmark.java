@@ -137,17 +137,19 @@ public final class CudaMicroBenchmark {
         var shape = new PagedAttentionShape(seqs, qHeads, kvHeads, headDim, blockSize, blocksPerSeq,
                 (long) qHeads * headDim, (float) (1 / Math.sqrt(headDim)));
         double kvBytes = 2.0 * seqs * seqLen * kvHeads * headDim * 2;
-        for (int partitionSize : partitionSizes) {
-            int size = partitionSize == 0 ? seqLen : partitionSize;
-            int partitions = shape.partitions(seqLen, size);
-            DeviceBuffer scratch = partitions > 1 ? arena.allocate(shape.scratchBytes(partitions)) : null;
-            double ms = medianMillis(50, () -> kernels.pagedAttention(shape, q, k, v, tables, lengths, out,
-                    partitions, size, scratch, stream));
-            System.out.printf("paged attention seqs=%d len=%d heads=%d/%d dim=%d block=%d partitions=%d: "
-                    + "%.4f ms, %.0f GB/s of KV%n", seqs, seqLen, qHeads, kvHeads, headDim, blockSize, partitions,
-                    ms, kvBytes / ms / 1e6);
-            if (scratch != null) {
-                scratch.close();
+        for (boolean grouped : new boolean[]{false, true}) {
+            for (int partitionSize : partitionSizes) {
+                int size = partitionSize == 0 ? seqLen : partitionSize;
+                int partitions = shape.partitions(seqLen, size);
+                DeviceBuffer scratch = partitions > 1 ? arena.allocate(shape.scratchBytes(partitions)) : null;
+                double ms = medianMillis(50, () -> kernels.pagedAttention(shape, q, k, v, tables, lengths, out,
+                        partitions, size, scratch, stream, grouped));
+                System.out.printf("paged attention %s seqs=%d len=%d heads=%d/%d dim=%d block=%d partitions=%d: "
+                        + "%.4f ms, %.0f GB/s of KV%n", grouped ? "grouped" : "per-head", seqs, seqLen, qHeads,
+                        kvHeads, headDim, blockSize, partitions, ms, kvBytes / ms / 1e6);
+                if (scratch != null) {
+                    scratch.close();
+                }
             }
         }
         k.close();

@@ -53,18 +53,42 @@ public final class KernelArgs {
         return this;
     }
 
-    MemorySegment pack(Arena arena) {
-        MemorySegment storage = arena.allocate(8L * Math.max(count, 1), 8);
-        MemorySegment pointers = arena.allocate(ADDRESS, Math.max(count, 1));
+    /**
+     * Writes the values into this thread's launch buffer and returns its pointer array. The driver copies the values
+     * during {@code cuLaunchKernel}, so one buffer per thread, reused by every launch, is enough; it saves two native
+     * allocations per launch (launch overhead matters: a decode step launches hundreds of kernels).
+     */
+    MemorySegment pack() {
+        if (count > MAX_ARGS) {
+            throw new IllegalArgumentException("kernels take at most " + MAX_ARGS + " arguments, got " + count);
+        }
+        LaunchBuffer buffer = LAUNCH_BUFFER.get();
         for (int i = 0; i < count; i++) {
             long offset = 8L * i;
             switch (kinds[i]) {
-                case INT -> storage.set(JAVA_INT, offset, (int) values[i]);
-                case FLOAT -> storage.set(JAVA_FLOAT, offset, Float.intBitsToFloat((int) values[i]));
-                default -> storage.set(JAVA_LONG, offset, values[i]);
+                case INT -> buffer.values.set(JAVA_INT, offset, (int) values[i]);
+                case FLOAT -> buffer.values.set(JAVA_FLOAT, offset, Float.intBitsToFloat((int) values[i]));
+                default -> buffer.values.set(JAVA_LONG, offset, values[i]);
             }
-            pointers.setAtIndex(ADDRESS, i, storage.asSlice(offset));
         }
-        return pointers;
+        return buffer.pointers;
+    }
+
+    private static final int MAX_ARGS = 64;
+    private static final ThreadLocal<LaunchBuffer> LAUNCH_BUFFER = ThreadLocal.withInitial(LaunchBuffer::new);
+
+    /** 8 bytes per argument and a fixed array of pointers to them; freed by the GC with its thread. */
+    private static final class LaunchBuffer {
+        final MemorySegment values;
+        final MemorySegment pointers;
+
+        LaunchBuffer() {
+            Arena arena = Arena.ofAuto();
+            values = arena.allocate(8L * MAX_ARGS, 8);
+            pointers = arena.allocate(ADDRESS, MAX_ARGS);
+            for (int i = 0; i < MAX_ARGS; i++) {
+                pointers.setAtIndex(ADDRESS, i, values.asSlice(8L * i));
+            }
+        }
     }
 }

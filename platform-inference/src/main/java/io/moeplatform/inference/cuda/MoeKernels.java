@@ -22,6 +22,9 @@ public final class MoeKernels implements AutoCloseable {
     private final CudaFunction moeRouter;
     private final CudaFunction pagedAttention;
     private final CudaFunction pagedAttentionReduce;
+    private final CudaFunction pagedAttentionGqa64;
+    private final CudaFunction pagedAttentionGqa128;
+    private final CudaFunction pagedAttentionGqa256;
     private final CudaFunction argmax;
 
     private MoeKernels(CudaModule module) {
@@ -35,6 +38,9 @@ public final class MoeKernels implements AutoCloseable {
         moeRouter = module.function("moe_router");
         pagedAttention = module.function("paged_attention");
         pagedAttentionReduce = module.function("paged_attention_reduce");
+        pagedAttentionGqa64 = module.function("paged_attention_gqa_d64");
+        pagedAttentionGqa128 = module.function("paged_attention_gqa_d128");
+        pagedAttentionGqa256 = module.function("paged_attention_gqa_d256");
         argmax = module.function("argmax_f32");
     }
 
@@ -150,6 +156,39 @@ public final class MoeKernels implements AutoCloseable {
     public void pagedAttention(PagedAttentionShape s, DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache,
             DeviceMemory blockTables, DeviceMemory sequenceLengths, DeviceMemory out, int partitions,
             int partitionSize, @Nullable DeviceMemory scratch, CudaStream stream) {
+        pagedAttention(s, q, kCache, vCache, blockTables, sequenceLengths, out, partitions, partitionSize, scratch,
+                stream, groupedKernel(s) != null);
+    }
+
+    /**
+     * The grouped kernel (one block per kv head, reading each K/V row once for all its query heads) serves head dims
+     * 64, 128 and 256 with up to 8 query heads per kv head; other shapes use the per-query-head kernel.
+     */
+    private @Nullable CudaFunction groupedKernel(PagedAttentionShape s) {
+        if (s.queryHeads() / s.kvHeads() > 8) {
+            return null;
+        }
+        return switch (s.headDim()) {
+            case 64 -> pagedAttentionGqa64;
+            case 128 -> pagedAttentionGqa128;
+            case 256 -> pagedAttentionGqa256;
+            default -> null;
+        };
+    }
+
+    /** As {@link #pagedAttention(PagedAttentionShape, DeviceMemory, DeviceMemory, DeviceMemory, DeviceMemory,
+     * DeviceMemory, DeviceMemory, int, int, DeviceMemory, CudaStream)}, choosing the kernel (tests, benchmarks). */
+    void pagedAttention(PagedAttentionShape s, DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache,
+            DeviceMemory blockTables, DeviceMemory sequenceLengths, DeviceMemory out, int partitions,
+            int partitionSize, @Nullable DeviceMemory scratch, CudaStream stream, boolean grouped) {
+        CudaFunction groupedKernel = groupedKernel(s);
+        if (grouped && groupedKernel == null) {
+            throw new IllegalArgumentException("no grouped attention kernel for head dim " + s.headDim() + " and "
+                    + s.queryHeads() / s.kvHeads() + " query heads per kv head");
+        }
+        if (grouped && ((kCache.address() | vCache.address()) & 15) != 0) {
+            throw new IllegalArgumentException("the grouped attention kernel needs 16-byte aligned K/V caches");
+        }
         need(q, ((s.sequences() - 1) * s.queryStride() + (long) s.queryHeads() * s.headDim()) * 2, "q");
         need(blockTables, (long) s.sequences() * s.maxBlocksPerSequence() * 4, "blockTables");
         need(sequenceLengths, s.sequences() * 4L, "sequenceLengths");
@@ -171,11 +210,18 @@ public final class MoeKernels implements AutoCloseable {
             partOut = scratch.slice(0, outBytes);
             partMl = scratch.slice(outBytes, (long) s.sequences() * s.queryHeads() * partitions * 8);
         }
-        pagedAttention.launch(new Dim3(s.queryHeads(), s.sequences(), partitions), Dim3.of(128), 0, stream,
-                new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(blockTables).ptr(sequenceLengths).ptr(out)
-                        .ptr(partOut).ptr(partMl).i64(s.queryStride()).i32(s.queryHeads()).i32(s.kvHeads())
-                        .i32(s.headDim()).i32(s.blockSize()).i32(s.maxBlocksPerSequence()).i32(partitionSize)
-                        .f32(s.scale()));
+        if (grouped) {
+            groupedKernel.launch(new Dim3(s.kvHeads(), s.sequences(), partitions), Dim3.of(128), 0, stream,
+                    new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(blockTables).ptr(sequenceLengths).ptr(out)
+                            .ptr(partOut).ptr(partMl).i64(s.queryStride()).i32(s.queryHeads()).i32(s.kvHeads())
+                            .i32(s.blockSize()).i32(s.maxBlocksPerSequence()).i32(partitionSize).f32(s.scale()));
+        } else {
+            pagedAttention.launch(new Dim3(s.queryHeads(), s.sequences(), partitions), Dim3.of(128), 0, stream,
+                    new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(blockTables).ptr(sequenceLengths).ptr(out)
+                            .ptr(partOut).ptr(partMl).i64(s.queryStride()).i32(s.queryHeads()).i32(s.kvHeads())
+                            .i32(s.headDim()).i32(s.blockSize()).i32(s.maxBlocksPerSequence()).i32(partitionSize)
+                            .f32(s.scale()));
+        }
         if (partitions > 1) {
             pagedAttentionReduce.launch(Dim3.of(s.queryHeads(), s.sequences()), Dim3.of(s.headDim()), 0, stream,
                     new KernelArgs().ptr(partOut).ptr(partMl).ptr(out).i32(s.queryHeads()).i32(s.headDim())

@@ -186,10 +186,14 @@ class MoeKernelsGpuTests {
 
     @Test
     void pagedAttentionMatchesReferenceWithAndWithoutSplitK() {
+        // {query heads, kv heads, head dim}: Qwen3-30B-A3B-like grouping, OLMoE-like (no grouping), wide heads
+        for (int[] heads : new int[][]{{16, 2, 128}, {8, 8, 64}, {8, 2, 256}, {12, 1, 96}}) {
+            checkPagedAttention(heads[0], heads[1], heads[2]);
+        }
+    }
+
+    private void checkPagedAttention(int qHeads, int kvHeads, int headDim) {
         int seqs = 6;
-        int qHeads = 16;
-        int kvHeads = 4;
-        int headDim = 128;
         int blockSize = 16;
         int[] seqLens = {1, 15, 16, 17, 300, 129};
         int maxLen = 300;
@@ -220,14 +224,18 @@ class MoeKernelsGpuTests {
         DeviceBuffer vDev = gpu.bf16(vCache);
         DeviceBuffer tablesDev = gpu.i32(tables);
         DeviceBuffer lensDev = gpu.i32(seqLens);
-        for (int partitionSize : new int[]{512, 64, 16}) {
-            int partitions = shape.partitions(maxLen, partitionSize);
-            DeviceBuffer scratch = partitions > 1 ? gpu.poisoned(shape.scratchBytes(partitions)) : null;
-            DeviceBuffer out = gpu.poisoned((long) seqs * qHeads * headDim * 2);
-            gpu.kernels.pagedAttention(shape, qDev, kDev, vDev, tablesDev, lensDev, out, partitions, partitionSize,
-                    scratch, gpu.stream);
-            assertClose(expected, gpu.readBf16(out, seqs * qHeads * headDim), BF16_TOLERANCE,
-                    "attention, " + partitions + " partitions");
+        boolean groupedExists = headDim == 64 || headDim == 128 || headDim == 256;
+        for (boolean grouped : groupedExists ? new boolean[]{false, true} : new boolean[]{false}) {
+            for (int partitionSize : new int[]{512, 64, 16}) {
+                int partitions = shape.partitions(maxLen, partitionSize);
+                DeviceBuffer scratch = partitions > 1 ? gpu.poisoned(shape.scratchBytes(partitions)) : null;
+                DeviceBuffer out = gpu.poisoned((long) seqs * qHeads * headDim * 2);
+                gpu.kernels.pagedAttention(shape, qDev, kDev, vDev, tablesDev, lensDev, out, partitions,
+                        partitionSize, scratch, gpu.stream, grouped);
+                assertClose(expected, gpu.readBf16(out, seqs * qHeads * headDim), BF16_TOLERANCE,
+                        "attention " + qHeads + "/" + kvHeads + "x" + headDim + (grouped ? " grouped, " : ", ")
+                                + partitions + " partitions");
+            }
         }
     }
 
