@@ -40,6 +40,7 @@ public final class CudaMicroBenchmark {
             try {
                 bench.launchOverhead();
                 bench.copyBandwidth();
+                bench.memoryBoundKernels();
                 bench.gemm(2048, 2048, 2048);
                 bench.gemm(8192, 8192, 8192);
                 bench.gemm(64, 2048, 2048); // a decode-batch-sized projection: bound by reading the weight
@@ -92,6 +93,39 @@ public final class CudaMicroBenchmark {
         System.out.printf("device copy 1 GiB: %.3f ms, %.0f GB/s (read + write)%n", ms, 2.0 * bytes / ms / 1e6);
         src.close();
         dst.close();
+    }
+
+    /** Bandwidth of the memory-bound kernels at prefill-like sizes (bytes: each input read once, output written). */
+    private void memoryBoundKernels() {
+        int tokens = 8192;
+        int hidden = 4096;
+        DeviceBuffer x = randomBf16((long) tokens * hidden);
+        DeviceBuffer residual = randomBf16((long) tokens * hidden);
+        DeviceBuffer weight = randomBf16(hidden);
+        DeviceBuffer out = arena.allocate((long) tokens * hidden * 2);
+        double rowBytes = (double) tokens * hidden * 2;
+        double ms = medianMillis(50,
+                () -> kernels.rmsNorm(x, residual, weight, out, tokens, hidden, 1e-6f, stream));
+        System.out.printf("rmsnorm+residual %dx%d: %.4f ms, %.0f GB/s (x, residual read; residual, out written)%n",
+                tokens, hidden, ms, 4 * rowBytes / ms / 1e6);
+        ms = medianMillis(50, () -> kernels.rmsNorm(x, null, weight, out, tokens, hidden, 1e-6f, stream));
+        System.out.printf("rmsnorm %dx%d: %.4f ms, %.0f GB/s%n", tokens, hidden, ms, 2 * rowBytes / ms / 1e6);
+        int inter = hidden / 2;
+        ms = medianMillis(50, () -> kernels.siluMul(x, out, tokens, inter, stream));
+        System.out.printf("silu*mul %dx%d: %.4f ms, %.0f GB/s%n", tokens, inter, ms, 1.5 * rowBytes / ms / 1e6);
+        DeviceBuffer f32 = arena.allocate((long) tokens * hidden * 4);
+        ms = medianMillis(50, () -> kernels.bf16ToF32(x, f32, (long) tokens * hidden, stream));
+        System.out.printf("bf16->f32 %d elements: %.4f ms, %.0f GB/s%n", tokens * hidden, ms, 3 * rowBytes / ms / 1e6);
+        int experts = 128;
+        DeviceBuffer ids = arena.allocate(tokens * 8L * 4);
+        DeviceBuffer weights = arena.allocate(tokens * 8L * 4);
+        ms = medianMillis(50, () -> kernels.moeRouter(f32, ids, weights, tokens, experts, 8, true, stream));
+        System.out.printf("router %d tokens x %d experts top-8: %.4f ms%n", tokens, experts, ms);
+        ms = medianMillis(50, () -> kernels.argmax(f32, ids, 64, 151_936, stream));
+        System.out.printf("argmax 64 x 151936: %.4f ms, %.0f GB/s%n", ms, 64.0 * 151_936 * 4 / ms / 1e6);
+        for (DeviceBuffer b : new DeviceBuffer[]{x, residual, weight, out, f32, ids, weights}) {
+            b.close();
+        }
     }
 
     private void gemm(int m, int n, int k) {
