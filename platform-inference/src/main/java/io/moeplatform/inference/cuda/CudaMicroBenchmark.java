@@ -45,8 +45,9 @@ public final class CudaMicroBenchmark {
                 bench.gemm(8192, 8192, 8192);
                 bench.gemm(64, 2048, 2048); // a decode-batch-sized projection: bound by reading the weight
                 bench.attention(64, 32, 4, 128, 16, 2048, new int[]{0, 512, 256});
-                bench.attention(8, 32, 4, 128, 16, 8192, new int[]{0, 1024, 512});
-                bench.attention(1, 32, 4, 128, 16, 4096, new int[]{0, 512, 256});
+                bench.attention(8, 32, 4, 128, 16, 8192, new int[]{0, 1024, 512, 256});
+                bench.attention(1, 32, 4, 128, 16, 4096, new int[]{0, 512, 256, 128});
+                bench.attention(64, 16, 16, 128, 16, 2048, new int[]{0, 512}); // OLMoE-like: no grouping
             } finally {
                 bench.close();
             }
