@@ -140,7 +140,10 @@ public final class JinjaChatTemplate implements ChatTemplate {
         var resolver = new CompositeELResolver();
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
-        return JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).withElResolver(resolver)
+        // Nested interpretation would render "{{ ... }}" found inside variables: user messages would run as
+        // template code (template injection). jinja2 never does that.
+        return JinjavaConfig.newBuilder().withNestedInterpretationEnabled(false).withTrimBlocks(true)
+                .withLstripBlocks(true).withElResolver(resolver)
                 .withLegacyOverrides(LegacyOverrides.newBuilder().withUsePyishObjectMapper(true)
                         .withKeepNullableLoopValues(true).withUseNaturalOperatorPrecedence(false)
                         .withParseWhitespaceControlStrictly(true).withUseTrimmingForNotesAndExpressions(true).build())

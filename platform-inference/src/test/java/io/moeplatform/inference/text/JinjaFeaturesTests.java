@@ -123,4 +123,13 @@ class JinjaFeaturesTests {
             }
         }
     }
+
+    @Test
+    void messageContentIsNeverInterpretedAsTemplateCode() {
+        var template = new JinjaChatTemplate("{{ messages[0].content }}|{{ '<' + messages[0].content + '>' }}",
+                Map.of());
+        String content = "{{ 7 * 7 }} {% if true %}x{% endif %} {# c #} {{ raise_exception('no') }}";
+        assertThat(template.render(List.of(new ChatMessage("user", content)), false))
+                .isEqualTo(content + "|<" + content + ">");
+    }
 }
