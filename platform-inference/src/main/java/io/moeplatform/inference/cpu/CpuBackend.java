@@ -13,6 +13,7 @@ import io.moeplatform.inference.model.StepResult;
 import io.moeplatform.inference.model.Tensor;
 import io.moeplatform.inference.model.WeightTensor;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -243,7 +244,7 @@ final class CpuBackend implements ModelBackend {
         linear.run(selected, rows.size(), head, new float[0], flat, vocab);
         float[][] logits = new float[rows.size()][];
         for (int i = 0; i < rows.size(); i++) {
-            logits[i] = java.util.Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
+            logits[i] = Arrays.copyOfRange(flat, i * vocab, (i + 1) * vocab);
         }
         return new StepResult(logits);
     }

@@ -1,7 +1,6 @@
 package io.moeplatform.inference.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -24,7 +23,7 @@ final class FloatVectors {
         for (; i < upper; i += L) {
             acc = FloatVector.fromArray(F, a, ao + i).fma(FloatVector.fromArray(F, b, bo + i), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = sum(acc);
         for (; i < n; i++) {
             s += a[ao + i] * b[bo + i];
         }
@@ -50,10 +49,10 @@ final class FloatVectors {
             a2 = FloatVector.fromArray(F, x, xo + 2 * stride + i).fma(wv, a2);
             a3 = FloatVector.fromArray(F, x, xo + 3 * stride + i).fma(wv, a3);
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD);
-        float s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD);
-        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        float s0 = sum(a0);
+        float s1 = sum(a1);
+        float s2 = sum(a2);
+        float s3 = sum(a3);
         for (; i < n; i++) {
             s0 += x[xo + i] * w[i];
             s1 += x[xo + stride + i] * w[i];
@@ -64,6 +63,21 @@ final class FloatVectors {
         out[1] = s1;
         out[2] = s2;
         out[3] = s3;
+    }
+
+    /**
+     * Lane sum in a fixed order. {@code reduceLanes} is not used because its
+     * order differs between the interpreted and the compiled code, which would
+     * make a token's logits depend on JIT state.
+     */
+    private static float sum(FloatVector v) {
+        float[] lanes = new float[L];
+        v.intoArray(lanes, 0);
+        float s = 0f;
+        for (float lane : lanes) {
+            s += lane;
+        }
+        return s;
     }
 
     /** {@code y[yo + i] += a * x[xo + i]}. */

@@ -2,6 +2,7 @@ package io.moeplatform.inference.cpu;
 
 import io.moeplatform.inference.model.AttentionShape;
 import io.moeplatform.inference.model.KvCacheShape;
+import java.util.Arrays;
 
 /**
  * fp32 K and V of every layer in fixed-size blocks: per layer one array
@@ -81,7 +82,7 @@ final class PagedKvCache {
             scores[j] = e;
             sum += e;
         }
-        java.util.Arrays.fill(out, outOffset, outOffset + hd, 0f);
+        Arrays.fill(out, outOffset, outOffset + hd, 0f);
         float inv = 1f / sum;
         for (int j = 0; j <= position; j++) {
             FloatVectors.axpy(scores[j] * inv, v, offset(blockTable, j) + headOffset, out, outOffset, hd);

@@ -112,6 +112,15 @@ public final class Checkpoint implements WeightSource {
         return t;
     }
 
+    /** Stored shape of tensor {@code name}, or an exception naming the directory when it is absent. */
+    public long[] shape(String name) {
+        WeightTensor t = tensors.get(name);
+        if (t == null) {
+            throw new ModelLoadException(directory, "tensor '" + name + "' is missing from the checkpoint");
+        }
+        return t.shape().clone();
+    }
+
     /** Names of all stored tensors. */
     public Set<String> names() {
         return tensors.keySet();
