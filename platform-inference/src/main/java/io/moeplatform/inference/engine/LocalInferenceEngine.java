@@ -72,8 +72,10 @@ public final class LocalInferenceEngine implements InferenceEngine {
     private final Set<InFlightRequest> inFlight = new LinkedHashSet<>();
     private final Thread loop;
     private volatile boolean closed;
+    private volatile boolean loopEnded;
     private volatile EngineMetrics.EngineStatusSnapshot snapshot;
     private volatile double prefixCacheHitRate;
+    private volatile int snapshotReferenced;
     private long reportedPreemptions;
 
     /**
@@ -159,6 +161,10 @@ public final class LocalInferenceEngine implements InferenceEngine {
                 delivery, choices, this::requestCancel);
         submissions.add(inFlightRequest);
         LockSupport.unpark(loop);
+        if (loopEnded && submissions.remove(inFlightRequest)) {
+            // close() won the race: the loop will never see this request, so end it here
+            inFlightRequest.cancelled(System.nanoTime());
+        }
         return inFlightRequest;
     }
 
@@ -194,12 +200,13 @@ public final class LocalInferenceEngine implements InferenceEngine {
                 metrics.tokensPerSecond(System.nanoTime()));
     }
 
-    /** KV blocks held by sequences right now (cached but unreferenced blocks not counted), for leak checks. */
+    /**
+     * KV blocks held by sequences after the last step (cached but unreferenced
+     * blocks not counted), for leak checks.
+     */
     int referencedKvBlocks() {
         return snapshotReferenced;
     }
-
-    private volatile int snapshotReferenced;
 
     @Override
     public void close() {
@@ -236,6 +243,7 @@ public final class LocalInferenceEngine implements InferenceEngine {
                 failAll(e);
             }
         }
+        loopEnded = true;
         takeSubmissions();
         long now = System.nanoTime();
         for (InFlightRequest request : List.copyOf(inFlight)) {
