@@ -274,6 +274,9 @@ public final class LocalInferenceEngine implements InferenceEngine {
 
     private void expireWaiting() {
         Duration timeout = options.queueTimeout();
+        if (timeout.isZero() || timeout.isNegative()) {
+            return; // no queue time limit configured
+        }
         long now = System.nanoTime();
         for (SequenceGroup group : scheduler.expireWaiting(now - timeout.toNanos())) {
             InFlightRequest request = (InFlightRequest) group;
