@@ -109,7 +109,7 @@ public final class LocalInferenceEngine implements InferenceEngine {
         this.scheduler = new Scheduler(allocator,
                 new SchedulerLimits(options.maxBatchTokens(), options.maxRunningSequences(), options.prefixCaching()));
         this.validator = new RequestValidator(model.executor().vocabularySize(), model.executor().contextLength(),
-                geometry.blockCount() * geometry.blockSize());
+                geometry.blockCount() * geometry.blockSize(), options.maxRunningSequences());
         this.snapshot = new EngineMetrics.EngineStatusSnapshot(0, 0, 0, geometry.blockCount());
         this.metrics = new EngineMetrics(registry, model.name(), MAX_TENANT_TAGS, () -> snapshot);
         this.loop = Thread.ofPlatform().name("moe-engine-loop-" + model.name()).daemon().unstarted(this::runLoop);

@@ -17,11 +17,13 @@ final class RequestValidator {
     private final int vocabularySize;
     private final int contextLength;
     private final int kvPoolTokens;
+    private final int maxRunningSequences;
 
-    RequestValidator(int vocabularySize, int contextLength, int kvPoolTokens) {
+    RequestValidator(int vocabularySize, int contextLength, int kvPoolTokens, int maxRunningSequences) {
         this.vocabularySize = vocabularySize;
         this.contextLength = contextLength;
         this.kvPoolTokens = kvPoolTokens;
+        this.maxRunningSequences = maxRunningSequences;
     }
 
     void validate(GenerationRequest request) {
@@ -37,6 +39,13 @@ final class RequestValidator {
         }
         if (request.n() < 1) {
             throw invalid("n must be at least 1, got " + request.n(), "n", null);
+        }
+        // all choices of a request run at once, so more than fit in the batch could never be admitted
+        int cap = request.schedulingClass().maxConcurrent();
+        int most = cap > 0 ? Math.min(cap, maxRunningSequences) : maxRunningSequences;
+        if (request.n() > most) {
+            throw invalid("n is " + request.n() + " but at most " + most
+                    + " sequences of this tenant can run at once; lower n", "n", null);
         }
         validateSampling(request.sampling());
         int maxTokens = request.sampling().maxTokens();

@@ -351,6 +351,8 @@ class LocalInferenceEngineTests {
                         new SamplingParams(1f, 0, 0f, 0f, null, 0f, 0f, 1f, 5, false, 0), NO_EOS, 1),
                 "top_p", "(0, 1]");
         assertInvalid(engine, request("max", prompt(1, 5), 0), "max_tokens", "at least 1");
+        assertInvalid(engine, request("wide", "tenant-a", prompt(1, 5), SamplingParams.greedy(5), NO_EOS, 17), "n",
+                "at most 16 sequences");
         GenerationRequest otherModel = new GenerationRequest("m", "gpt-4", "t", SchedulingClass.DEFAULT, prompt(1, 5),
                 SamplingParams.greedy(5), NO_EOS, 1, null, "t");
         assertThatThrownBy(() -> engine.submit(otherModel)).isInstanceOf(ModelNotFoundException.class)
