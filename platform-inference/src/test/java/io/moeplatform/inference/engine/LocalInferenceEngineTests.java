@@ -216,6 +216,52 @@ class LocalInferenceEngineTests {
     }
 
     @Test
+    void randomMixOfTenantsChoicesAndCancelsUnderPressureKeepsOutputsAndLeaksNothing() throws Exception {
+        SplittableRandom random = new SplittableRandom(2026);
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            int[] tokens = prompt(random.nextInt(3), 8 + random.nextInt(24));
+            tokens[tokens.length - 1] = random.nextInt(62);
+            requests.add(request("mix-" + i, "tenant-" + random.nextInt(3), tokens,
+                    SamplingParams.greedy(1 + random.nextInt(20)), NO_EOS, 1 + random.nextInt(3)));
+        }
+        LocalInferenceEngine reference = engine(Config.roomy().withPrefixCaching(false));
+        List<List<Integer>> expected = new ArrayList<>();
+        for (GenerationRequest request : requests) {
+            expected.add(run(reference, request));
+        }
+
+        LocalInferenceEngine pressured = engine(new Config(4, 40, 24, 12, 64, Duration.ofSeconds(30), true));
+        List<GenerationHandle> handles = new ArrayList<>();
+        List<EventCollector> collectors = new ArrayList<>();
+        for (GenerationRequest request : requests) {
+            GenerationHandle handle = pressured.submit(request);
+            handles.add(handle);
+            collectors.add(EventCollector.of(handle));
+        }
+        for (int i = 0; i < handles.size(); i += 7) {
+            handles.get(i).cancel();
+        }
+        for (int i = 0; i < collectors.size(); i++) {
+            EventCollector collector = collectors.get(i).await();
+            GenerationRequest request = requests.get(i);
+            int generated = 0;
+            for (int choice = 0; choice < request.n(); choice++) {
+                List<Integer> tokens = collector.tokens(choice);
+                generated += tokens.size();
+                assertThat(tokens).as("request %d choice %d", i, choice)
+                        .isEqualTo(expected.get(i).subList(0, tokens.size()));
+                if (collector.finish(choice) != FinishReason.CANCELLED) {
+                    assertThat(tokens).as("request %d choice %d", i, choice).isEqualTo(expected.get(i));
+                }
+            }
+            assertThat(collector.usage().completionTokens()).isEqualTo(generated);
+        }
+        assertThat(registry.get("moe.engine.preemptions").counter().count()).isPositive();
+        awaitNoReferencedBlocks(pressured);
+    }
+
+    @Test
     void requestWaitingLongerThanQueueTimeoutFailsAsOverloaded() throws Exception {
         LocalInferenceEngine engine = engine(Config.roomy().withQueue(1, 8, Duration.ofMillis(50)));
         executor.hold();
