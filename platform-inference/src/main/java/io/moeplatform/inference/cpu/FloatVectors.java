@@ -83,7 +83,7 @@ final class FloatVectors {
      * order differs between the interpreted and the compiled code, which would
      * make a token's logits depend on JIT state.
      */
-    private static float sum(FloatVector v) {
+    static float sum(FloatVector v) {
         // pairwise tree: lane i += lane i + L/2, then i + L/4, ...; lane 0 holds the total
         for (VectorShuffle<Float> fold : FOLDS) {
             v = v.add(v.rearrange(fold));
