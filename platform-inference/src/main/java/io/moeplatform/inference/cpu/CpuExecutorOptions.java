@@ -1,5 +1,7 @@
 package io.moeplatform.inference.cpu;
 
+import io.moeplatform.inference.engine.EngineOptions;
+
 /**
  * How to run a model on the CPU.
  *
@@ -30,6 +32,12 @@ public record CpuExecutorOptions(int threads, int kvBlockSize, long kvCacheBytes
     /** All processors, blocks of 16 tokens, a default-sized pool, the checkpoint's weights. */
     public static CpuExecutorOptions defaults() {
         return new CpuExecutorOptions(0, 16, 0, 0, false);
+    }
+
+    /** The CPU-relevant part of the engine's options. */
+    public static CpuExecutorOptions from(EngineOptions engine) {
+        return new CpuExecutorOptions(engine.threads(), engine.kvBlockSize(), engine.kvCacheBytes(), 0,
+                engine.dummyWeights());
     }
 
     public CpuExecutorOptions withThreads(int n) {

@@ -178,10 +178,19 @@ final class ExpertKernel {
                 int gi = idx / inter;
                 int r = idx % inter;
                 MlpWeights m = mlps.get(gi);
-                WeightRows.load((CpuWeight) m.gate(), r, gRow, 0);
-                WeightRows.load((CpuWeight) m.up(), r, uRow, 0);
+                CpuWeight gw = (CpuWeight) m.gate();
+                CpuWeight uw = (CpuWeight) m.up();
                 int start = groupStart[gi];
                 int end = start + groupSize[gi];
+                if (groupSize[gi] < 4 && WeightRows.hasFusedDot(gw)) {
+                    for (int t = start; t < end; t++) {
+                        act[t * inter + r] = silu(WeightRows.dot(gw, r, x, t * hidden)) * WeightRows.dot(uw, r, x,
+                                t * hidden);
+                    }
+                    continue;
+                }
+                WeightRows.load(gw, r, gRow, 0);
+                WeightRows.load(uw, r, uRow, 0);
                 int t = start;
                 for (; t + 4 <= end; t += 4) {
                     FloatVectors.dot4(x, t * hidden, hidden, gRow, hidden, d);
@@ -205,9 +214,16 @@ final class ExpertKernel {
             for (int idx = from; idx < to; idx++) {
                 int gi = idx / hidden;
                 int r = idx % hidden;
-                WeightRows.load((CpuWeight) mlps.get(gi).down(), r, dRow, 0);
+                CpuWeight dw = (CpuWeight) mlps.get(gi).down();
                 int start = groupStart[gi];
                 int end = start + groupSize[gi];
+                if (groupSize[gi] < 4 && WeightRows.hasFusedDot(dw)) {
+                    for (int t = start; t < end; t++) {
+                        y[t * hidden + r] = WeightRows.dot(dw, r, act, t * inter);
+                    }
+                    continue;
+                }
+                WeightRows.load(dw, r, dRow, 0);
                 int t = start;
                 for (; t + 4 <= end; t += 4) {
                     FloatVectors.dot4(act, t * inter, inter, dRow, inter, d);

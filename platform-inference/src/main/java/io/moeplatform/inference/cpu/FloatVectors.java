@@ -1,6 +1,9 @@
 package io.moeplatform.inference.cpu;
 
+import java.util.ArrayList;
+import java.util.List;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,8 +15,18 @@ final class FloatVectors {
 
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final int L = F.length();
+    private static final List<VectorShuffle<Float>> FOLDS = folds();
 
     private FloatVectors() {}
+
+    private static List<VectorShuffle<Float>> folds() {
+        List<VectorShuffle<Float>> folds = new ArrayList<>();
+        for (int step = L / 2; step >= 1; step /= 2) {
+            int s = step;
+            folds.add(VectorShuffle.fromOp(F, i -> (i + s) % L));
+        }
+        return List.copyOf(folds);
+    }
 
     /** {@code sum_i a[ao + i] * b[bo + i]} for {@code i < n}. */
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
@@ -66,18 +79,16 @@ final class FloatVectors {
     }
 
     /**
-     * Lane sum in a fixed order. {@code reduceLanes} is not used because its
+     * Lane sum in a fixed order (a pairwise tree). {@code reduceLanes} is not used because its
      * order differs between the interpreted and the compiled code, which would
      * make a token's logits depend on JIT state.
      */
-    private static float sum(FloatVector v) {
-        float[] lanes = new float[L];
-        v.intoArray(lanes, 0);
-        float s = 0f;
-        for (float lane : lanes) {
-            s += lane;
+    static float sum(FloatVector v) {
+        // pairwise tree: lane i += lane i + L/2, then i + L/4, ...; lane 0 holds the total
+        for (VectorShuffle<Float> fold : FOLDS) {
+            v = v.add(v.rearrange(fold));
         }
-        return s;
+        return v.lane(0);
     }
 
     /** {@code y[yo + i] += a * x[xo + i]}. */

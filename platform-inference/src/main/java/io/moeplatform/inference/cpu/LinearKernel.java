@@ -34,9 +34,17 @@ final class LinearKernel {
         int k = w.columns();
         float[] row = buffer(rowBuffers, k);
         float[] four = dotResults.get();
+        boolean fused = tokens < 4 && WeightRows.hasFusedDot(w);
         for (int r = from; r < to; r++) {
-            WeightRows.load(w, r, row, 0);
             float b = bias.length == 0 ? 0f : bias[r];
+            if (fused) {
+                // decode: read the stored row once per token, no conversion pass
+                for (int t = 0; t < tokens; t++) {
+                    out[t * outStride + r] = WeightRows.dot(w, r, x, t * k) + b;
+                }
+                continue;
+            }
+            WeightRows.load(w, r, row, 0);
             int t = 0;
             for (; t + 4 <= tokens; t += 4) {
                 FloatVectors.dot4(x, t * k, k, row, k, four);

@@ -70,22 +70,32 @@ final class PagedKvCache {
         float[] v = values[layer];
         int hd = a.headDim();
         int headOffset = kvHead * hd;
+        int count = position + 1;
+        // walk block by block: no division per position
         float max = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j <= position; j++) {
-            float s = FloatVectors.dot(q, qOffset, k, offset(blockTable, j) + headOffset, hd) * a.scale();
-            scores[j] = s;
-            max = Math.max(max, s);
+        for (int start = 0; start < count; start += blockSize) {
+            int base = blockTable[start / blockSize] * blockSize * kvDim + headOffset;
+            int end = Math.min(count, start + blockSize);
+            for (int j = start; j < end; j++) {
+                float s = FloatVectors.dot(q, qOffset, k, base + (j - start) * kvDim, hd) * a.scale();
+                scores[j] = s;
+                max = Math.max(max, s);
+            }
         }
         float sum = 0f;
-        for (int j = 0; j <= position; j++) {
+        for (int j = 0; j < count; j++) {
             float e = (float) Math.exp(scores[j] - max);
             scores[j] = e;
             sum += e;
         }
         Arrays.fill(out, outOffset, outOffset + hd, 0f);
         float inv = 1f / sum;
-        for (int j = 0; j <= position; j++) {
-            FloatVectors.axpy(scores[j] * inv, v, offset(blockTable, j) + headOffset, out, outOffset, hd);
+        for (int start = 0; start < count; start += blockSize) {
+            int base = blockTable[start / blockSize] * blockSize * kvDim + headOffset;
+            int end = Math.min(count, start + blockSize);
+            for (int j = start; j < end; j++) {
+                FloatVectors.axpy(scores[j] * inv, v, base + (j - start) * kvDim, out, outOffset, hd);
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.moeplatform.inference.cpu;
 
+import io.moeplatform.inference.model.DType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -27,6 +28,49 @@ final class WeightRows {
             .withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private WeightRows() {}
+
+    /** Whether {@link #dot} reads this weight's dtype directly (else convert the row first). */
+    static boolean hasFusedDot(CpuWeight w) {
+        return w.dtype != DType.F16;
+    }
+
+    /**
+     * {@code sum_i x[xo + i] * weight[row, i]} straight from the stored bf16/f32
+     * row, with exactly the arithmetic of {@link FloatVectors#dot} over the
+     * converted row (conversion is exact), so both paths give the same bits.
+     */
+    static float dot(CpuWeight w, int row, float[] x, int xo) {
+        int n = w.columns();
+        long base = (long) row * n;
+        MemorySegment seg = w.data;
+        FloatVector acc = FloatVector.zero(F);
+        int i = 0;
+        int upper = F.loopBound(n);
+        if (w.dtype == DType.BF16) {
+            long byteBase = base * 2;
+            for (; i < upper; i += F.length()) {
+                ShortVector s = ShortVector.fromMemorySegment(S, seg, byteBase + 2L * i, ByteOrder.LITTLE_ENDIAN);
+                FloatVector wv = ((IntVector) s.convertShape(VectorOperators.S2I, I, 0))
+                        .lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+                acc = FloatVector.fromArray(F, x, xo + i).fma(wv, acc);
+            }
+            float sum = FloatVectors.sum(acc);
+            for (; i < n; i++) {
+                sum += x[xo + i] * Float.intBitsToFloat(seg.getAtIndex(SHORT, base + i) << 16);
+            }
+            return sum;
+        }
+        long byteBase = base * 4;
+        for (; i < upper; i += F.length()) {
+            FloatVector wv = FloatVector.fromMemorySegment(F, seg, byteBase + 4L * i, ByteOrder.LITTLE_ENDIAN);
+            acc = FloatVector.fromArray(F, x, xo + i).fma(wv, acc);
+        }
+        float sum = FloatVectors.sum(acc);
+        for (; i < n; i++) {
+            sum += x[xo + i] * seg.getAtIndex(FLOAT, base + i);
+        }
+        return sum;
+    }
 
     /** {@code dst[dstOffset .. + columns) = fp32(weight[row, :])}. */
     static void load(CpuWeight w, int row, float[] dst, int dstOffset) {

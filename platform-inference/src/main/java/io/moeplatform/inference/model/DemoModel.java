@@ -122,8 +122,12 @@ public final class DemoModel {
         }
     }
 
-    /** config.json, generation_config.json and model.safetensors (bf16, fixed seed) into {@code dir}. */
-    static void writeModelFiles(Path dir) throws IOException {
+    /**
+     * Writes config.json, generation_config.json and model.safetensors (bf16,
+     * fixed seed) into {@code dir}, without the tokenizer: enough for the
+     * executor and benchmarks.
+     */
+    public static void writeModelFiles(Path dir) throws IOException {
         Files.writeString(dir.resolve(ModelConfig.FILE), CONFIG);
         Files.writeString(dir.resolve(GenerationConfig.FILE), GENERATION_CONFIG);
         JsonNode json = JsonMapper.builder().build().readTree(CONFIG);
