@@ -162,6 +162,9 @@ class RealModelEngineTests {
         LocalInferenceEngine engine = engine(256, 8, 1, 64, Duration.ofMillis(1), true);
         GenerationHandle cancelled = engine.submit(request("cancelled", realPrompt(60, 30), 90));
         EventCollector cancelledEvents = EventCollector.of(cancelled);
+        while (cancelledEvents.tokens(0).isEmpty()) {
+            Thread.sleep(1); // admitted: the next request must wait behind it
+        }
         EventCollector expired = EventCollector.of(engine.submit(request("expired", realPrompt(61, 9), 5)));
         assertThat(expired.awaitError()).isInstanceOf(EngineOverloadedException.class);
         cancelled.cancel();
