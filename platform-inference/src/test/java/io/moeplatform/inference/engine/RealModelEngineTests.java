@@ -48,7 +48,7 @@ class RealModelEngineTests {
         EngineOptions options = new EngineOptions(modelDirectory(), "qwen3-tiny", Device.CPU, 1, 4, 0, maxBatchTokens,
                 maxRunning, maxQueued, queueTimeout, prefixCaching, false);
         registry = new SimpleMeterRegistry();
-        LocalInferenceEngine engine = new LocalInferenceEngine(model, new TestSamplers(), options, registry);
+        LocalInferenceEngine engine = new LocalInferenceEngine(model, options, registry);
         engines.add(engine);
         return engine;
     }
