@@ -33,14 +33,6 @@ final class PagedKvCache {
         values = new float[shape.layers()][(int) perLayer];
     }
 
-    int blockCount() {
-        return blockCount;
-    }
-
-    int blockSize() {
-        return blockSize;
-    }
-
     long bytesPerBlock() {
         return shape.bytesPerToken() * blockSize;
     }

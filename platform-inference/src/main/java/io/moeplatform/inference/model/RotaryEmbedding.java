@@ -45,11 +45,6 @@ public final class RotaryEmbedding {
         }
     }
 
-    /** Rotated dimensions of a head. */
-    public int dimension() {
-        return dim;
-    }
-
     /** Factor applied to cos and sin. */
     public float attentionScaling() {
         return attentionScaling;
@@ -71,11 +66,6 @@ public final class RotaryEmbedding {
         double f = scaling.factor();
         double theta = scaling.theta() * Math.pow(f * sequenceLength / max - (f - 1), dim / (dim - 2.0));
         return base(theta);
-    }
-
-    /** Whether {@link #inverseFrequencies(int)} depends on the sequence length. */
-    public boolean dependsOnLength() {
-        return fixedInverseFrequencies == null;
     }
 
     /** invFreq[i] = 1 / theta^(2i / dim), rounded to fp32 like torch. */
