@@ -22,6 +22,7 @@ import java.util.SplittableRandom;
  * </ol>
  * Top-k and top-p select by partial selection ({@link TokenRanking}); without top-k, top-p first ranks 64 tokens and
  * widens eightfold only while they hold less than top-p of the mass, so a peaked distribution never sorts V tokens.
+ * The full-vocabulary passes (scale, log-partition, draw) are vectorized in {@link LogitVectors}.
  */
 final class LogitsSampler implements Sampler {
 
@@ -57,20 +58,14 @@ final class LogitsSampler implements Sampler {
         }
         penalties.apply(logits, history);
         if (temperature > 0f && temperature != 1f) {
-            float inverse = 1f / temperature;
-            for (int i = 0; i < logits.length; i++) {
-                logits[i] *= inverse;
-            }
+            LogitVectors.scale(logits, 1f / temperature);
         }
         int argmax = TokenRanking.argmax(logits);
         float max = logits[argmax];
         if (!Float.isFinite(max)) {
             throw new IllegalArgumentException("Logits have no finite maximum (max " + max + ")");
         }
-        double sumExp = 0;
-        for (float logit : logits) {
-            sumExp += Math.exp(logit - max);
-        }
+        double sumExp = LogitVectors.sumExp(logits, max, Float.NEGATIVE_INFINITY);
         double logZ = max + Math.log(sumExp);
         int chosen = temperature == 0f ? argmax : draw(logits, max, sumExp);
         int[] topIds = TokenRanking.best(logits, topLogprobs);
@@ -83,9 +78,10 @@ final class LogitsSampler implements Sampler {
 
     private int draw(float[] logits, float max, double sumExp) {
         // min-p keeps p_i >= minP * p_max, i.e. z_i >= max + ln(minP); renormalization does not move this bound.
-        double minLogit = minP > 0f ? max + Math.log(minP) : Double.NEGATIVE_INFINITY;
+        float minLogit = minP > 0f ? (float) (max + Math.log(minP)) : Float.NEGATIVE_INFINITY;
         if (topK == 0 && topP >= 1f) {
-            return drawFromVocabulary(logits, max, minLogit, minP > 0f ? Double.NaN : sumExp);
+            double total = minP > 0f ? LogitVectors.sumExp(logits, max, minLogit) : sumExp;
+            return LogitVectors.crossing(logits, max, minLogit, random.nextDouble() * total);
         }
         int[] ranked;
         int count;
@@ -131,7 +127,7 @@ final class LogitsSampler implements Sampler {
         return -1;
     }
 
-    private int drawFromRanked(int[] ranked, int count, float[] logits, float max, double minLogit) {
+    private int drawFromRanked(int[] ranked, int count, float[] logits, float max, float minLogit) {
         double total = 0;
         for (int i = 0; i < count; i++) {
             float logit = logits[ranked[i]];
@@ -149,33 +145,6 @@ final class LogitsSampler implements Sampler {
                 cumulative += Math.exp(logit - max);
                 if (cumulative > target) {
                     return last;
-                }
-            }
-        }
-        return last;
-    }
-
-    /** @param knownTotal the mass of the tokens above {@code minLogit}, or NaN to compute it */
-    private int drawFromVocabulary(float[] logits, float max, double minLogit, double knownTotal) {
-        double total = knownTotal;
-        if (Double.isNaN(total)) {
-            total = 0;
-            for (float logit : logits) {
-                if (logit >= minLogit) {
-                    total += Math.exp(logit - max);
-                }
-            }
-        }
-        double target = random.nextDouble() * total;
-        double cumulative = 0;
-        int last = -1;
-        for (int token = 0; token < logits.length; token++) {
-            float logit = logits[token];
-            if (logit >= minLogit) {
-                last = token;
-                cumulative += Math.exp(logit - max);
-                if (cumulative > target) {
-                    return token;
                 }
             }
         }

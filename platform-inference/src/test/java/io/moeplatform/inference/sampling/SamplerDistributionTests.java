@@ -94,6 +94,44 @@ class SamplerDistributionTests {
         assertThat(drawn[499]).isPositive();
     }
 
+    @Test
+    void drawsAcrossAWideVocabularyFollowTheSoftmax() {
+        // The vectorized chunk walk: heavy tokens in different 1,024-token chunks, including the very last id.
+        float[] logits = wideLogits();
+        double[] drawn = frequencies(Samplers.create(params(1f, 0, 1f, 0f), 21, logits.length), logits, 20_000);
+        assertFrequencies(sparse(drawn), sparse(softmax(logits, 1.0)));
+    }
+
+    @Test
+    void minPOverAWideVocabularyDropsEveryLightToken() {
+        float[] logits = wideLogits();
+        double[] drawn = frequencies(Samplers.create(params(1f, 0, 1f, 0.05f), 22, logits.length), logits, 20_000);
+        // Bound: p_max * 0.05, i.e. logit 2 + ln 0.05 = -1.0: the light tokens at -6 go, the four heavy ones stay.
+        double[] heavy = softmax(new float[]{2f, 1f, 0.5f, 1.5f}, 1.0);
+        assertFrequencies(sparse(drawn), new double[]{heavy[0], heavy[1], heavy[2], heavy[3], 0});
+    }
+
+    private static float[] wideLogits() {
+        float[] logits = new float[4096];
+        java.util.Arrays.fill(logits, -6f);
+        logits[5] = 2f;
+        logits[1500] = 1f;
+        logits[3000] = 0.5f;
+        logits[4095] = 1.5f;
+        return logits;
+    }
+
+    /** The heavy tokens of {@link #wideLogits()} and the total of all others. */
+    private static double[] sparse(double[] p) {
+        double rest = 0;
+        for (int token = 0; token < p.length; token++) {
+            if (token != 5 && token != 1500 && token != 3000 && token != 4095) {
+                rest += p[token];
+            }
+        }
+        return new double[]{p[5], p[1500], p[3000], p[4095], rest};
+    }
+
     private static void assertFrequencies(double[] drawn, double[] expected) {
         for (int token = 0; token < expected.length; token++) {
             if (expected[token] == 0) {
