@@ -1,0 +1,217 @@
+package io.moeplatform.inference.engine;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.moeplatform.inference.EngineOverloadedException;
+import io.moeplatform.inference.EngineStatus;
+import io.moeplatform.inference.GenerationHandle;
+import io.moeplatform.inference.GenerationRequest;
+import io.moeplatform.inference.InvalidGenerationRequestException;
+import io.moeplatform.inference.ModelInfo;
+import io.moeplatform.inference.ModelNotFoundException;
+import io.moeplatform.inference.PromptCodec;
+import io.moeplatform.inference.SamplingParams;
+import io.moeplatform.inference.cpu.CpuExecutorOptions;
+import io.moeplatform.inference.cpu.CpuModelExecutor;
+import io.moeplatform.inference.engine.schedule.Scheduler;
+import io.moeplatform.inference.model.KvCacheGeometry;
+import io.moeplatform.inference.sampling.Samplers;
+import io.moeplatform.inference.text.HfPromptCodec;
+import io.moeplatform.inference.text.ModelTextAssets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The engine of one served model in this process. {@link #submit} validates
+ * and queues without waiting for the engine; one engine-loop thread runs steps:
+ * it takes new and cancelled requests, expires requests that waited too long,
+ * asks the {@link Scheduler} for the next batch, runs the model's forward pass,
+ * samples and streams tokens. A failure inside a step fails the requests of
+ * that step (logged with their ids) and the loop goes on.
+ */
+public final class LocalInferenceEngine implements InferenceEngine {
+
+    private static final int MAX_TENANT_TAGS = 20;
+
+    private final ServedModel model;
+    private final SamplerFactory samplers;
+    private final EngineOptions options;
+    private final String backendNote;
+    private final RequestValidator validator;
+    private final Executor delivery = task -> Thread.ofVirtual().name("moe-engine-events").start(task);
+    private final AtomicLong arrivals = new AtomicLong();
+    private final EngineLoop loop;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    /**
+     * Starts an engine for a model directory. Device {@code cuda} fails because the
+     * CUDA backend is not part of this build; {@code auto} runs on the CPU and says
+     * so in {@link EngineStatus#backendNote()}.
+     */
+    public static LocalInferenceEngine start(EngineOptions options) {
+        return start(options, new SimpleMeterRegistry());
+    }
+
+    /**
+     * As {@link #start(EngineOptions)}, with the engine's meters on
+     * {@code registry}. Loads the weights with the CPU executor and the tokenizer
+     * and chat template from the same directory; end-of-sequence tokens are those
+     * of generation_config.json plus the tokenizer config's {@code eos_token}.
+     */
+    public static LocalInferenceEngine start(EngineOptions options, MeterRegistry registry) {
+        String note = backendNote(options.device());
+        CpuModelExecutor executor = CpuModelExecutor.open(options.modelPath(), CpuExecutorOptions.from(options));
+        try {
+            ModelTextAssets text = ModelTextAssets.load(options.modelPath());
+            try {
+                Set<Integer> eos = new HashSet<>(executor.generationConfig().eosTokenIds());
+                eos.addAll(text.endOfSequenceIds());
+                ServedModel model = new ServedModel(servedModelName(options), executor, text.tokenizer(),
+                        HfPromptCodec.of(text, executor.contextLength()), eos);
+                return new LocalInferenceEngine(model, standardSamplers(model), options, registry, note);
+            } catch (RuntimeException e) {
+                text.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            executor.close();
+            throw e;
+        }
+    }
+
+    private static String servedModelName(EngineOptions options) {
+        if (!options.servedModelName().isBlank()) {
+            return options.servedModelName();
+        }
+        Path name = options.modelPath().toAbsolutePath().normalize().getFileName();
+        return name == null ? "model" : name.toString();
+    }
+
+    private static SamplerFactory standardSamplers(ServedModel model) {
+        return (params, seed) -> Samplers.create(params, seed, model.executor().vocabularySize());
+    }
+
+    /** An engine over an already loaded model with the standard samplers. */
+    public LocalInferenceEngine(ServedModel model, EngineOptions options, MeterRegistry registry) {
+        this(model, standardSamplers(model), options, registry);
+    }
+
+    /**
+     * An engine over an already loaded model, e.g. in tests. The engine owns the
+     * model from now on and closes its executor and tokenizer.
+     */
+    public LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
+            MeterRegistry registry) {
+        this(model, samplers, options, registry, options.device() == Device.AUTO ? backendNote(Device.AUTO) : "");
+    }
+
+    private LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
+            MeterRegistry registry, String backendNote) {
+        this.model = model;
+        this.samplers = samplers;
+        this.options = options;
+        this.backendNote = backendNote;
+        KvCacheGeometry geometry = model.executor().kvCacheGeometry();
+        this.validator = new RequestValidator(
+                Math.min(model.executor().vocabularySize(), model.tokenizer().vocabularySize()),
+                model.executor().contextLength(),
+                geometry.blockCount() * geometry.blockSize(), options.maxRunningSequences());
+        this.loop = new EngineLoop(model, options,
+                snapshot -> new EngineMetrics(registry, model.name(), MAX_TENANT_TAGS, snapshot));
+    }
+
+    private static String backendNote(Device device) {
+        return switch (device) {
+            case CUDA -> throw new IllegalStateException(
+                    "platform.inference.device=cuda was requested, but the CUDA backend is not available in this build;"
+                            + " set platform.inference.device to cpu or auto");
+            case AUTO -> "CUDA backend is not available in this build; running on the CPU backend";
+            case CPU -> "";
+        };
+    }
+
+    @Override
+    public List<ModelInfo> models() {
+        return List.of(new ModelInfo(model.name(), model.executor().architecture(), model.executor().contextLength(),
+                model.executor().backend(), List.of()));
+    }
+
+    @Override
+    public PromptCodec codec(String modelId) {
+        requireModel(modelId);
+        return model.codec();
+    }
+
+    private void requireModel(String modelId) {
+        if (!model.name().equals(modelId)) {
+            throw new ModelNotFoundException(modelId);
+        }
+    }
+
+    @Override
+    public GenerationHandle submit(GenerationRequest request) {
+        requireModel(request.modelId());
+        validator.validate(request);
+        List<ChoiceOutput> choices = choices(request);
+        if (loop.stopped()) {
+            throw new EngineOverloadedException("The engine is shutting down; retry on another replica");
+        }
+        InFlightRequest inFlightRequest = new InFlightRequest(request, arrivals.getAndIncrement(), System.nanoTime(),
+                delivery, choices, loop::cancel);
+        if (!loop.offer(inFlightRequest)) {
+            throw new EngineOverloadedException("The engine's queue is full (" + options.maxQueuedRequests()
+                    + " requests waiting for admission); retry later");
+        }
+        return inFlightRequest;
+    }
+
+    private List<ChoiceOutput> choices(GenerationRequest request) {
+        SamplingParams sampling = request.sampling();
+        long seed = sampling.seed() != null ? sampling.seed() : ThreadLocalRandom.current().nextLong();
+        BitSet prompt = new BitSet();
+        for (int tokenId : request.promptTokenIds()) {
+            prompt.set(tokenId);
+        }
+        List<ChoiceOutput> choices = new ArrayList<>(request.n());
+        for (int choice = 0; choice < request.n(); choice++) {
+            try {
+                choices.add(new ChoiceOutput(samplers.create(sampling, seed + choice), new TokenCounts(prompt),
+                        model.tokenizer().newDetokenizer(true), request.stop(), model.eosTokenIds()));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidGenerationRequestException(e.getMessage(), null, null);
+            }
+        }
+        return choices;
+    }
+
+    @Override
+    public EngineStatus status() {
+        EngineMetrics.EngineStatusSnapshot now = loop.snapshot();
+        return new EngineStatus(!loop.stopped(), model.executor().backend(), backendNote, models(),
+                now.runningSequences(), now.waitingRequests(), now.kvBlocksUsed(), now.kvBlocksTotal(),
+                loop.prefixCacheHitRate(), loop.metrics().tokensPerSecond(System.nanoTime()));
+    }
+
+    /** KV blocks held by sequences after the last step, for leak checks. */
+    int referencedKvBlocks() {
+        return loop.referencedKvBlocks();
+    }
+
+    /** Cancels what is in flight, stops the loop, then closes the model. Idempotent. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            loop.stop();
+            model.executor().close();
+            model.tokenizer().close();
+        }
+    }
+}
