@@ -48,6 +48,11 @@ final class CudaBackend implements ModelBackend {
     private final int maxTokens;
     private final int maxLogitRows;
     private final int maxPositions;
+    /**
+     * Experts with at least this many rows in a step run as cuBLAS GEMMs over their gathered rows (prefill), fewer
+     * rows go to the grouped kernels, which read each weight row once per 8 rows (decode).
+     */
+    private final int expertGemmRows = Integer.getInteger("moe.cuda.expertGemmRows", 64);
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private final Map<String, PinnedHostBuffer> pinned = new HashMap<>();
     private final Map<MoeWeights, DeviceBuffer> expertTables = new IdentityHashMap<>();
@@ -303,20 +308,23 @@ final class CudaBackend implements ModelBackend {
         for (int i = 0; i < slots; i++) {
             count[chosen.getAtIndex(JAVA_INT, i)]++;
         }
-        int groups = 0;
         int[] startOf = new int[experts];
         int row = 0;
+        int touched = 0;
+        int groups = 0;
         for (int e = 0; e < experts; e++) {
             startOf[e] = row;
             row += count[e];
-            groups += count[e] > 0 ? 1 : 0;
+            touched += count[e] > 0 ? 1 : 0;
+            groups += count[e] > 0 && count[e] < expertGemmRows ? 1 : 0;
         }
-        expertsTouched += groups;
-        // meta ints: groupExpert [G], groupStart [G], groupCount [G], rowToken [slots], slotRow [slots]
+        expertsTouched += touched;
+        // meta ints: groupExpert [G], groupStart [G], groupCount [G] (the experts with few rows, run by the grouped
+        // kernels), rowToken [slots], slotRow [slots]
         MemorySegment meta = pinned("moe.meta", (3L * experts + 2L * maxTokens * k) * 4).segment();
         int g = 0;
         for (int e = 0; e < experts; e++) {
-            if (count[e] > 0) {
+            if (count[e] > 0 && count[e] < expertGemmRows) {
                 meta.setAtIndex(JAVA_INT, g, e);
                 meta.setAtIndex(JAVA_INT, groups + g, startOf[e]);
                 meta.setAtIndex(JAVA_INT, 2L * groups + g, count[e]);
@@ -334,21 +342,42 @@ final class CudaBackend implements ModelBackend {
         }
         DeviceBuffer metaDevice = device("moe.meta", (3L * experts + 2L * maxTokens * k) * 4);
         metaDevice.copyFromHost(meta.asSlice(0, (slotRowAt + slots) * 4));
-        DeviceSlice groupExpert = metaDevice.slice(0, groups * 4L);
-        DeviceSlice groupStart = metaDevice.slice(groups * 4L, groups * 4L);
-        DeviceSlice groupCount = metaDevice.slice(2L * groups * 4, groups * 4L);
         DeviceSlice rowToken = metaDevice.slice(rowTokenAt * 4, slots * 4L);
         DeviceSlice slotRow = metaDevice.slice(slotRowAt * 4, slots * 4L);
-
-        DeviceBuffer table = expertTables.computeIfAbsent(moe, this::expertPointers);
-        DeviceSlice gatePtrs = table.slice(0, experts * 8L);
-        DeviceSlice upPtrs = table.slice(experts * 8L, experts * 8L);
-        DeviceSlice downPtrs = table.slice(2L * experts * 8, experts * 8L);
         DeviceBuffer activated = device("moe.act", (long) maxTokens * k * inter * 2);
         DeviceBuffer y = device("moe.y", (long) maxTokens * k * hidden * 2);
-        kernels.expertGateUp(act(x), rowToken, gatePtrs, upPtrs, groupExpert, groupStart, groupCount, groups,
-                activated, hidden, inter, stream);
-        kernels.expertDown(activated, downPtrs, groupExpert, groupStart, groupCount, groups, y, inter, hidden, stream);
+        if (groups > 0) {
+            DeviceSlice groupExpert = metaDevice.slice(0, groups * 4L);
+            DeviceSlice groupStart = metaDevice.slice(groups * 4L, groups * 4L);
+            DeviceSlice groupCount = metaDevice.slice(2L * groups * 4, groups * 4L);
+            DeviceBuffer table = expertTables.computeIfAbsent(moe, this::expertPointers);
+            DeviceSlice gatePtrs = table.slice(0, experts * 8L);
+            DeviceSlice upPtrs = table.slice(experts * 8L, experts * 8L);
+            DeviceSlice downPtrs = table.slice(2L * experts * 8, experts * 8L);
+            kernels.expertGateUp(act(x), rowToken, gatePtrs, upPtrs, groupExpert, groupStart, groupCount, groups,
+                    activated, hidden, inter, stream);
+            kernels.expertDown(activated, downPtrs, groupExpert, groupStart, groupCount, groups, y, inter, hidden,
+                    stream);
+        }
+        // experts with many rows (prefill): gather their rows, then cuBLAS GEMMs into the same act/y rows
+        for (int e = 0; e < experts; e++) {
+            int n = count[e];
+            if (n < expertGemmRows || n == 0) {
+                continue;
+            }
+            MlpWeights m = moe.experts().get(e);
+            DeviceSlice xs = device("moe.gathered", (long) maxTokens * hidden * 2).slice(0, (long) n * hidden * 2);
+            DeviceSlice gs = device("moe.gate", (long) maxTokens * inter * 2).slice(0, (long) n * inter * 2);
+            DeviceSlice us = device("moe.up", (long) maxTokens * inter * 2).slice(0, (long) n * inter * 2);
+            DeviceSlice as = activated.slice((long) startOf[e] * inter * 2, (long) n * inter * 2);
+            DeviceSlice ys = y.slice((long) startOf[e] * hidden * 2, (long) n * hidden * 2);
+            moeKernels.embeddingGather(act(x), rowToken.slice(startOf[e] * 4L, n * 4L), xs, n, hidden, tokens,
+                    stream);
+            cublas.linear(xs, ((CudaWeight) m.gate()).memory(), gs, n, inter, hidden, false);
+            cublas.linear(xs, ((CudaWeight) m.up()).memory(), us, n, inter, hidden, false);
+            kernels.siluMul(gs, us, as, (long) n * inter, stream);
+            cublas.linear(as, ((CudaWeight) m.down()).memory(), ys, n, hidden, inter, false);
+        }
 
         DeviceMemory shared = null;
         DeviceMemory sharedGate = null;

