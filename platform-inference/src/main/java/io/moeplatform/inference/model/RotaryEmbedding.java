@@ -58,8 +58,10 @@ public final class RotaryEmbedding {
         if (fixedInverseFrequencies != null) {
             return fixedInverseFrequencies;
         }
-        // dynamic NTK: base * ((factor * len / max) - (factor - 1)) ^ (dim / (dim - 2)) once len > max
-        int max = scaling.originalMaxPositions() != null ? scaling.originalMaxPositions() : maxPositions;
+        // dynamic NTK: base * ((factor * len / max) - (factor - 1)) ^ (dim / (dim - 2)) once len > max, with max =
+        // max_position_embeddings as transformers 5 uses it. len is the sequence's length after this step; K of
+        // earlier steps stay rotated with the frequencies of their step, as in transformers' cached generation.
+        int max = maxPositions;
         if (sequenceLength <= max) {
             return base(scaling.theta());
         }
