@@ -32,6 +32,7 @@ public final class CudaModelExecutor implements ModelExecutor {
     private final MoeDecoder decoder;
     private final KvCacheGeometry geometry;
     private final LoadReport loadReport;
+    private boolean closed;
 
     /**
      * What loading took.
@@ -159,6 +160,9 @@ public final class CudaModelExecutor implements ModelExecutor {
 
     @Override
     public StepResult forward(StepBatch batch) {
+        if (closed) {
+            throw new IllegalStateException("the " + architecture() + " CUDA executor is closed");
+        }
         for (SequenceSlice s : batch.slices()) {
             check(s);
         }
@@ -202,6 +206,10 @@ public final class CudaModelExecutor implements ModelExecutor {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         try {
             backend.close();
         } finally {
