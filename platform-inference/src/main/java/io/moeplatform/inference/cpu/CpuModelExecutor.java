@@ -32,6 +32,7 @@ public final class CpuModelExecutor implements ModelExecutor {
     private final CpuBackend backend;
     private final MoeDecoder decoder;
     private final KvCacheGeometry geometry;
+    private boolean closed;
 
     private CpuModelExecutor(ModelConfig config, GenerationConfig generationConfig, WeightSource weights,
             CpuBackend backend, MoeDecoder decoder, KvCacheGeometry geometry) {
@@ -119,6 +120,9 @@ public final class CpuModelExecutor implements ModelExecutor {
 
     @Override
     public StepResult forward(StepBatch batch) {
+        if (closed) {
+            throw new IllegalStateException("the " + architecture() + " executor is closed");
+        }
         for (SequenceSlice s : batch.slices()) {
             check(s);
         }
@@ -162,6 +166,10 @@ public final class CpuModelExecutor implements ModelExecutor {
 
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         backend.close();
         weights.close();
     }

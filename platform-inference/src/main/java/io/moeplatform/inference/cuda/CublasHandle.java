@@ -16,7 +16,8 @@ import java.lang.foreign.MemorySegment;
 public final class CublasHandle implements AutoCloseable {
 
     private final CublasLibrary cublas;
-    private final Arena arena = Arena.ofConfined();
+    // shared: the engine loop may call from another thread than the one that loaded the model
+    private final Arena arena = Arena.ofShared();
     private final MemorySegment handle;
     private final MemorySegment alpha;
     private final MemorySegment beta;
@@ -31,8 +32,8 @@ public final class CublasHandle implements AutoCloseable {
     }
 
     /**
-     * A handle whose work goes to {@code stream}, using the primary context current on this thread. The handle is
-     * confined to the creating thread.
+     * A handle whose work goes to {@code stream}, using the primary context current on this thread. Use it from one
+     * thread at a time (any thread on which the context is current).
      */
     public static CublasHandle create(CudaContext context, CudaStream stream) {
         context.bindToCurrentThread();

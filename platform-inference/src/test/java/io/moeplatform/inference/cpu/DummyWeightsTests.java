@@ -1,6 +1,7 @@
 package io.moeplatform.inference.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.moeplatform.inference.model.GoldenCase;
 import io.moeplatform.inference.model.SequenceSlice;
@@ -28,9 +29,11 @@ class DummyWeightsTests {
         try (CpuModelExecutor a = CpuModelExecutor.open(dir, options)) {
             first = logits(a);
         }
-        try (CpuModelExecutor b = CpuModelExecutor.open(dir, options)) {
-            second = logits(b);
-        }
+        CpuModelExecutor b = CpuModelExecutor.open(dir, options);
+        second = logits(b);
+        b.close();
+        b.close();
+        assertThatThrownBy(() -> logits(b)).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
         assertThat(first).hasSize(256).containsExactly(second);
         for (float v : first) {
             assertThat(Float.isFinite(v)).isTrue();

@@ -1,0 +1,251 @@
+#include "common.cuh"
+
+// Kernels of the CUDA model backend (CudaBackend) that the decode-only kernels do not cover: any head size,
+// prefill chunks (many query tokens per sequence), bias/residual adds and the routed-expert matmuls.
+// All activations are bf16 [tokens, features] row-major; math in fp32 with one rounding per stored value.
+
+// acc[i] = bf16(acc[i] + x[i]), i < n.
+extern "C" __global__ void add_bf16(bf16* acc, const bf16* __restrict__ x, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        acc[i] = to_bf16(to_f32(acc[i]) + to_f32(x[i]));
+}
+
+// x[r, c] = bf16(x[r, c] + bias[c]); x [rows, cols], bias [cols].
+extern "C" __global__ void add_bias(bf16* x, const bf16* __restrict__ bias, int cols, long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
+        x[i] = to_bf16(to_f32(x[i]) + to_f32(bias[i % cols]));
+}
+
+// SwiGLU: out[i] = bf16(silu(gate[i]) * up[i]), silu(g) = g / (1 + e^-g); gate, up, out [rows, inter].
+// The silu result is rounded to bf16 before the product, as a bf16 model in transformers stores it.
+extern "C" __global__ void silu_mul_split(const bf16* __restrict__ gate, const bf16* __restrict__ up, bf16* out,
+                                          long long n) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
+        const float g = to_f32(gate[i]);
+        out[i] = to_bf16(round_bf16(g / (1.0f + __expf(-g))) * to_f32(up[i]));
+    }
+}
+
+// Rotate-half RoPE in place on every head of x [tokens, heads * D], pairs (i, i + D/2), i < D/2:
+//   c = cos[pos, i], s = sin[pos, i]  (tables [max_pos, D/2] fp32, attention scaling folded in; pos = positions[t])
+//   x'[i] = x[i] c - x[i + D/2] s,   x'[i + D/2] = x[i + D/2] c + x[i] s
+// One thread per pair, grid-stride over tokens * heads * D/2.
+extern "C" __global__ void rope_rows(bf16* x, const int* __restrict__ positions, const float* __restrict__ cos_t,
+                                     const float* __restrict__ sin_t, int heads, int head_dim, int tokens) {
+    const int half = head_dim / 2;
+    const long long n = (long long)tokens * heads * half;
+    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {
+        const int i = (int)(e % half);
+        const long long th = e / half;  // token * heads + head
+        const int t = (int)(th / heads);
+        bf16* hx = x + th * head_dim;
+        const long long p = (long long)positions[t] * half + i;
+        const float c = cos_t[p], s = sin_t[p];
+        const float a = to_f32(hx[i]), b = to_f32(hx[i + half]);
+        hx[i] = to_bf16(a * c - b * s);
+        hx[i + half] = to_bf16(b * c + a * s);
+    }
+}
+
+// Stores this step's K and V rows in the paged pool: for token t, slot[t] = block * block_size + position % block_size
+//   k_cache[slot[t], :] = k[t, :],  v_cache[slot[t], :] = v[t, :]
+// k, v [tokens, kv_dim]; caches [blocks * block_size, kv_dim] bf16 (one layer). grid-stride over tokens * kv_dim.
+extern "C" __global__ void kv_write(const bf16* __restrict__ k, const bf16* __restrict__ v,
+                                    const int* __restrict__ slots, bf16* k_cache, bf16* v_cache, int kv_dim,
+                                    int tokens) {
+    const long long n = (long long)tokens * kv_dim;
+    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {
+        const int t = (int)(e / kv_dim), d = (int)(e % kv_dim);
+        const long long dst = (long long)slots[t] * kv_dim + d;
+        k_cache[dst] = k[e];
+        v_cache[dst] = v[e];
+    }
+}
+
+#define STEP_ATTN_WARPS 4
+#define STEP_ATTN_MAX_PER_LANE 8  // head_dim <= 256
+
+// Causal paged attention for every query token of a step (prefill chunks and decode tokens alike):
+//   q [tokens, heads * D]; token t attends to positions 0 .. lens[t] - 1 of its sequence, whose logical block j is
+//   physical block tables[t, j] (each token carries its sequence's table row [tokens, max_blocks]);
+//   caches [blocks, block_size, kv_heads, D] bf16; head h reads kv head h / (heads / kv_heads).
+//   out[t, h] = sum_j softmax_j(scale * <q[t, h], k_j>) v_j
+// grid = (heads, tokens), block = 128 (4 warps). Lane l owns dims l, l + 32, ...; each warp keeps an online softmax
+// (max m, sum l, weighted sum acc) over positions warp, warp + 4, ...; warps merge in shared memory.
+extern "C" __global__ void __launch_bounds__(STEP_ATTN_WARPS * 32)
+step_attention(const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
+               const int* __restrict__ tables, const int* __restrict__ lens, bf16* __restrict__ out, int heads,
+               int kv_heads, int head_dim, int block_size, int max_blocks, float scale) {
+    const int h = blockIdx.x, t = blockIdx.y;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int kvh = h / (heads / kv_heads);
+    const int len = lens[t];
+    const bf16* qh = q + ((long long)t * heads + h) * head_dim;
+    float qv[STEP_ATTN_MAX_PER_LANE], acc[STEP_ATTN_MAX_PER_LANE];
+#pragma unroll
+    for (int j = 0; j < STEP_ATTN_MAX_PER_LANE; j++) {
+        const int d = lane + 32 * j;
+        qv[j] = d < head_dim ? to_f32(qh[d]) * scale : 0.0f;
+        acc[j] = 0.0f;
+    }
+    float m = -INFINITY, l = 0.0f;
+    const int* table = tables + (long long)t * max_blocks;
+    const long long row = (long long)kv_heads * head_dim;
+    for (int p = warp; p < len; p += STEP_ATTN_WARPS) {
+        const long long off = ((long long)table[p / block_size] * block_size + p % block_size) * row
+                + (long long)kvh * head_dim;
+        float dot = 0.0f;
+#pragma unroll
+        for (int j = 0; j < STEP_ATTN_MAX_PER_LANE; j++) {
+            const int d = lane + 32 * j;
+            if (d < head_dim) dot += qv[j] * to_f32(k_cache[off + d]);
+        }
+        const float s = warp_sum(dot);
+        const float m_new = fmaxf(m, s);
+        const float c = __expf(m - m_new), w = __expf(s - m_new);
+        l = l * c + w;
+#pragma unroll
+        for (int j = 0; j < STEP_ATTN_MAX_PER_LANE; j++) {
+            const int d = lane + 32 * j;
+            if (d < head_dim) acc[j] = acc[j] * c + w * to_f32(v_cache[off + d]);
+        }
+        m = m_new;
+    }
+    __shared__ float sm[STEP_ATTN_WARPS], sl[STEP_ATTN_WARPS];
+    __shared__ float sacc[STEP_ATTN_WARPS][STEP_ATTN_MAX_PER_LANE * 32];
+    if (lane == 0) { sm[warp] = m; sl[warp] = l; }
+#pragma unroll
+    for (int j = 0; j < STEP_ATTN_MAX_PER_LANE; j++) sacc[warp][lane + 32 * j] = acc[j];
+    __syncthreads();
+    float M = -INFINITY;
+    for (int w = 0; w < STEP_ATTN_WARPS; w++) M = fmaxf(M, sm[w]);
+    float L = 0.0f;
+    for (int w = 0; w < STEP_ATTN_WARPS; w++) L += sm[w] == -INFINITY ? 0.0f : sl[w] * __expf(sm[w] - M);
+    bf16* oh = out + ((long long)t * heads + h) * head_dim;
+    for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+        float o = 0.0f;
+        for (int w = 0; w < STEP_ATTN_WARPS; w++)
+            if (sm[w] != -INFINITY) o += sacc[w][d] * __expf(sm[w] - M);
+        oh[d] = to_bf16(L > 0.0f ? o / L : 0.0f);
+    }
+}
+
+// ---- Routed experts: grouped matmuls over the rows routed to each expert ----
+// The host sorts the step's (token, choice) pairs by expert into "rows" and describes each active expert as a group
+// g: expert ids[g], rows [starts[g], starts[g] + counts[g]). Weight matrices are found through per-expert device
+// pointer tables (every expert's matrix is a separate [n, k] bf16 allocation, 16-byte aligned).
+// One warp computes one output feature n for all rows of a group, 8 rows at a time, reading the weight row once per
+// 8 rows: at decode sizes (a few rows per expert) the weights are read about once, which is the memory roofline.
+
+#define EXPERT_ROWS 8
+
+__device__ __forceinline__ void load8(const bf16* p, float (&f)[8]) {
+    const uint4 u = *reinterpret_cast<const uint4*>(p);
+    const bf16* b = reinterpret_cast<const bf16*>(&u);
+#pragma unroll
+    for (int j = 0; j < 8; j++) f[j] = to_f32(b[j]);
+}
+
+// act[r, n] = bf16( bf16(silu(bf16(x[src(r)] . Wg_e[n]))) * bf16(x[src(r)] . Wu_e[n]) ) for rows r of group g,
+// src(r) = row_token[r] (x is the step's [tokens, k] input; rows gather their token). K % 8 == 0.
+// grid = (ceil(inter / 8), groups), block = 256 (8 warps, one output feature each).
+extern "C" __global__ void __launch_bounds__(256)
+expert_gate_up(const bf16* __restrict__ x, const int* __restrict__ row_token,
+               const unsigned long long* __restrict__ gate_ptrs, const unsigned long long* __restrict__ up_ptrs,
+               const int* __restrict__ group_expert, const int* __restrict__ group_start,
+               const int* __restrict__ group_count, bf16* __restrict__ act, int k, int inter) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int n = blockIdx.x * 8 + warp;
+    if (n >= inter) return;
+    const int g = blockIdx.y, e = group_expert[g], start = group_start[g], count = group_count[g];
+    const bf16* wg = reinterpret_cast<const bf16*>(gate_ptrs[e]) + (long long)n * k;
+    const bf16* wu = reinterpret_cast<const bf16*>(up_ptrs[e]) + (long long)n * k;
+    for (int r0 = 0; r0 < count; r0 += EXPERT_ROWS) {
+        const int rn = min(EXPERT_ROWS, count - r0);
+        float ag[EXPERT_ROWS], au[EXPERT_ROWS];
+#pragma unroll
+        for (int r = 0; r < EXPERT_ROWS; r++) { ag[r] = 0.0f; au[r] = 0.0f; }
+        for (int c = lane * 8; c < k; c += 256) {
+            float fg[8], fu[8];
+            load8(wg + c, fg);
+            load8(wu + c, fu);
+#pragma unroll
+            for (int r = 0; r < EXPERT_ROWS; r++) {
+                if (r < rn) {
+                    float fx[8];
+                    load8(x + (long long)row_token[start + r0 + r] * k + c, fx);
+#pragma unroll
+                    for (int j = 0; j < 8; j++) { ag[r] += fx[j] * fg[j]; au[r] += fx[j] * fu[j]; }
+                }
+            }
+        }
+#pragma unroll
+        for (int r = 0; r < EXPERT_ROWS; r++) {
+            const float sg = warp_sum(ag[r]);
+            const float su = warp_sum(au[r]);
+            if (lane == 0 && r < rn) {
+                const float gq = round_bf16(sg);
+                act[(long long)(start + r0 + r) * inter + n] = to_bf16(round_bf16(gq / (1.0f + __expf(-gq))) * round_bf16(su));
+            }
+        }
+    }
+}
+
+// y[r, n] = bf16(act[r] . Wd_e[n]) for rows r of group g; act [rows, inter], y [rows, hidden]. inter % 8 == 0.
+// grid = (ceil(hidden / 8), groups), block = 256.
+extern "C" __global__ void __launch_bounds__(256)
+expert_down(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
+            const int* __restrict__ group_expert, const int* __restrict__ group_start,
+            const int* __restrict__ group_count, bf16* __restrict__ y, int inter, int hidden) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int n = blockIdx.x * 8 + warp;
+    if (n >= hidden) return;
+    const int g = blockIdx.y, e = group_expert[g], start = group_start[g], count = group_count[g];
+    const bf16* wd = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)n * inter;
+    for (int r0 = 0; r0 < count; r0 += EXPERT_ROWS) {
+        const int rn = min(EXPERT_ROWS, count - r0);
+        float a[EXPERT_ROWS];
+#pragma unroll
+        for (int r = 0; r < EXPERT_ROWS; r++) a[r] = 0.0f;
+        for (int c = lane * 8; c < inter; c += 256) {
+            float fw[8];
+            load8(wd + c, fw);
+#pragma unroll
+            for (int r = 0; r < EXPERT_ROWS; r++) {
+                if (r < rn) {
+                    float fx[8];
+                    load8(act + (long long)(start + r0 + r) * inter + c, fx);
+#pragma unroll
+                    for (int j = 0; j < 8; j++) a[r] += fx[j] * fw[j];
+                }
+            }
+        }
+#pragma unroll
+        for (int r = 0; r < EXPERT_ROWS; r++) {
+            const float s = warp_sum(a[r]);
+            if (lane == 0 && r < rn) y[(long long)(start + r0 + r) * hidden + n] = to_bf16(s);
+        }
+    }
+}
+
+// Weighted sum of each token's expert outputs, in choice order j (deterministic, no atomics):
+//   out[t] = bf16( sum_j w[t, j] * y[slot_row[t, j]]  +  sigmoid(gate_logit[t]) * shared[t] )
+// w [tokens, top_k] fp32 (the router's), slot_row [tokens, top_k] int32, y [rows, hidden];
+// shared [tokens, hidden] and gate_logit [tokens] fp32 are null without a gated shared expert;
+// shared without gate_logit is added ungated. grid = tokens, block = 256.
+extern "C" __global__ void expert_combine(const bf16* __restrict__ y, const int* __restrict__ slot_row,
+                                          const float* __restrict__ w, const bf16* __restrict__ shared,
+                                          const float* __restrict__ gate_logit, bf16* __restrict__ out, int top_k,
+                                          int hidden) {
+    const int t = blockIdx.x;
+    const float sg = gate_logit != nullptr ? 1.0f / (1.0f + __expf(-gate_logit[t])) : 1.0f;
+    for (int d = threadIdx.x; d < hidden; d += blockDim.x) {
+        float s = 0.0f;
+        for (int j = 0; j < top_k; j++) {
+            const long long r = slot_row[(long long)t * top_k + j];
+            s += w[(long long)t * top_k + j] * to_f32(y[r * hidden + d]);
+        }
+        if (shared != nullptr) s += sg * to_f32(shared[(long long)t * hidden + d]);
+        out[(long long)t * hidden + d] = to_bf16(s);
+    }
+}

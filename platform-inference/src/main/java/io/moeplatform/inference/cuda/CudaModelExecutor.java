@@ -1,0 +1,219 @@
+package io.moeplatform.inference.cuda;
+
+import io.moeplatform.inference.model.Checkpoint;
+import io.moeplatform.inference.model.DecoderWeights;
+import io.moeplatform.inference.model.GenerationConfig;
+import io.moeplatform.inference.model.KvCacheGeometry;
+import io.moeplatform.inference.model.KvCacheShape;
+import io.moeplatform.inference.model.ModelConfig;
+import io.moeplatform.inference.model.ModelExecutor;
+import io.moeplatform.inference.model.MoeDecoder;
+import io.moeplatform.inference.model.SequenceSlice;
+import io.moeplatform.inference.model.StepBatch;
+import io.moeplatform.inference.model.StepResult;
+import io.moeplatform.inference.model.WeightSource;
+import java.nio.file.Path;
+
+/**
+ * A model loaded from a Hugging Face directory onto one GPU and run by {@link CudaBackend}. Owns the context, the
+ * device weights and the KV pool; {@link #close()} releases all of them. The checkpoint's files are only read while
+ * loading.
+ */
+public final class CudaModelExecutor implements ModelExecutor {
+
+    /** Seed of dummy weights; the same value as the CPU executor's, so both backends build the same dummy model. */
+    static final long DUMMY_SEED = 0x5EED_0F_D0_3AL;
+    private static final long DEFAULT_KV_BYTES_CAP = 16L << 30;
+
+    private final ModelConfig config;
+    private final GenerationConfig generationConfig;
+    private final CudaContext context;
+    private final CudaBackend backend;
+    private final MoeDecoder decoder;
+    private final KvCacheGeometry geometry;
+    private final LoadReport loadReport;
+    private boolean closed;
+
+    /**
+     * What loading took.
+     *
+     * @param weightBytes
+     *            bf16 bytes copied to the device
+     * @param seconds
+     *            wall time of the whole load (reading or generating weights, conversion, copies)
+     * @param uploadSeconds
+     *            time inside the uploader (staging and copies, including reading mapped pages)
+     */
+    public record LoadReport(long weightBytes, double seconds, double uploadSeconds) {
+        public double gigabytesPerSecond() {
+            return weightBytes / 1e9 / seconds;
+        }
+    }
+
+    private CudaModelExecutor(ModelConfig config, GenerationConfig generationConfig, CudaContext context,
+            CudaBackend backend, MoeDecoder decoder, KvCacheGeometry geometry, LoadReport loadReport) {
+        this.config = config;
+        this.generationConfig = generationConfig;
+        this.context = context;
+        this.backend = backend;
+        this.decoder = decoder;
+        this.geometry = geometry;
+        this.loadReport = loadReport;
+    }
+
+    /**
+     * Loads {@code modelDir} onto the GPU.
+     *
+     * @throws CudaUnavailableException
+     *             with {@link CudaAvailability}'s reason when the backend cannot run here
+     * @throws io.moeplatform.inference.model.ModelLoadException
+     *             for problems of the model directory (as the CPU executor)
+     */
+    public static CudaModelExecutor open(Path modelDir, CudaExecutorOptions options) {
+        CudaAvailability.ensureAvailability();
+        ModelConfig config = ModelConfig.read(modelDir);
+        GenerationConfig generation = GenerationConfig.read(modelDir, config);
+        long start = System.nanoTime();
+        CudaContext context = CudaContext.open(options.device());
+        CudaBackend backend = null;
+        try (WeightSource source = options.dummyWeights()
+                ? new StreamedRandomWeights(DUMMY_SEED, modelDir)
+                : Checkpoint.open(modelDir)) {
+            backend = new CudaBackend(context, options.maxBatchTokens(), options.maxSequences(),
+                    config.maxPositions());
+            DecoderWeights w = DecoderWeights.load(config, source, backend);
+            backend.finishLoading();
+            LoadReport report = new LoadReport(backend.uploadedBytes(), (System.nanoTime() - start) / 1e9,
+                    backend.uploadSeconds());
+            KvCacheShape shape = new KvCacheShape(config.layers(), config.kvHeads(), config.headDim());
+            int blocks = options.kvBlockCount() > 0 ? options.kvBlockCount() : defaultBlocks(context, shape, options);
+            KvCacheGeometry geometry = backend.allocateKvCache(shape, options.kvBlockSize(), blocks);
+            return new CudaModelExecutor(config, generation, context, backend, new MoeDecoder(config, w, backend),
+                    geometry, report);
+        } catch (RuntimeException e) {
+            if (backend != null) {
+                backend.close();
+            }
+            context.close();
+            throw e;
+        }
+    }
+
+    private static int defaultBlocks(CudaContext context, KvCacheShape shape, CudaExecutorOptions options) {
+        long bytesPerBlock = CudaBackend.bytesPerBlock(shape, options.kvBlockSize());
+        long bytes = options.kvCacheBytes();
+        if (bytes == 0) {
+            bytes = Math.min(DEFAULT_KV_BYTES_CAP, context.memoryInfo()[0] / 4);
+        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, bytes / bytesPerBlock));
+    }
+
+    /** The parsed config.json. */
+    public ModelConfig config() {
+        return config;
+    }
+
+    /** End-of-sequence and special token ids from generation_config.json. */
+    public GenerationConfig generationConfig() {
+        return generationConfig;
+    }
+
+    /** Bytes and time of the weight load. */
+    public LoadReport loadReport() {
+        return loadReport;
+    }
+
+    /** The GPU this model runs on. */
+    public DeviceInfo device() {
+        return context.info();
+    }
+
+    /** Distinct (layer, expert) pairs computed since the last call: what the routed experts read. */
+    public long takeExpertsTouched() {
+        return backend.takeExpertsTouched();
+    }
+
+    @Override
+    public String architecture() {
+        return config.architecture().modelType();
+    }
+
+    @Override
+    public int vocabularySize() {
+        return config.vocabularySize();
+    }
+
+    @Override
+    public int contextLength() {
+        return config.maxPositions();
+    }
+
+    @Override
+    public String backend() {
+        return backend.name();
+    }
+
+    @Override
+    public KvCacheGeometry kvCacheGeometry() {
+        return geometry;
+    }
+
+    @Override
+    public StepResult forward(StepBatch batch) {
+        if (closed) {
+            throw new IllegalStateException("the " + architecture() + " CUDA executor is closed");
+        }
+        for (SequenceSlice s : batch.slices()) {
+            check(s);
+        }
+        if (batch.tokenCount() == 0) {
+            return new StepResult(new float[0][]);
+        }
+        return decoder.forward(batch);
+    }
+
+    private void check(SequenceSlice s) {
+        int end = s.startPosition() + s.tokenIds().length;
+        if (s.tokenIds().length == 0 || s.startPosition() < 0) {
+            throw new IllegalArgumentException("sequence " + s.sequenceId() + ": a slice needs at least one token "
+                    + "and startPosition >= 0");
+        }
+        if (end > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence " + s.sequenceId() + ": " + end
+                    + " positions exceed the context length " + config.maxPositions());
+        }
+        if ((long) s.blockTable().length * geometry.blockSize() < end) {
+            throw new IllegalArgumentException("sequence " + s.sequenceId() + ": block table of "
+                    + s.blockTable().length + " blocks does not cover " + end + " positions");
+        }
+        for (int b : s.blockTable()) {
+            if (b < 0 || b >= geometry.blockCount()) {
+                throw new IllegalArgumentException("sequence " + s.sequenceId() + ": block id " + b
+                        + " is outside the KV pool of " + geometry.blockCount() + " blocks");
+            }
+        }
+        for (int t : s.tokenIds()) {
+            if (t < 0 || t >= config.vocabularySize()) {
+                throw new IllegalArgumentException("sequence " + s.sequenceId() + ": token id " + t
+                        + " is outside the vocabulary of " + config.vocabularySize());
+            }
+        }
+        if (s.loraAdapterId() != null) {
+            throw new IllegalArgumentException("sequence " + s.sequenceId() + ": LoRA adapters are not supported "
+                    + "by the CUDA backend yet");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            backend.close();
+        } finally {
+            context.close();
+        }
+    }
+}

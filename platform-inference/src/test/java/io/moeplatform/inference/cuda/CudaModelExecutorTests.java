@@ -1,0 +1,30 @@
+package io.moeplatform.inference.cuda;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Runs everywhere: without a usable GPU, opening a model on CUDA fails with the availability check's reason. */
+class CudaModelExecutorTests {
+
+    @Test
+    void openFailsWithTheAvailabilityCauseWhenCudaIsUnavailable() throws URISyntaxException {
+        assumeFalse(CudaAvailability.isAvailable(), "CUDA is available here");
+        Path dir = Path.of(CudaModelExecutorTests.class.getResource("/golden/models/qwen3_moe").toURI());
+        assertThatThrownBy(() -> CudaModelExecutor.open(dir, CudaExecutorOptions.defaults()))
+                .isInstanceOf(CudaUnavailableException.class)
+                .hasMessageContaining(CudaAvailability.unavailabilityCause().getMessage())
+                .hasCause(CudaAvailability.unavailabilityCause());
+    }
+
+    @Test
+    void optionsRejectNonsense() {
+        assertThatThrownBy(() -> new CudaExecutorOptions(0, 16, 0, 0, 0, 8, false))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxBatchTokens > 0");
+        assertThat(CudaExecutorOptions.defaults().kvBlockSize()).isEqualTo(16);
+    }
+}
