@@ -188,7 +188,7 @@ final class CpuBackend implements ModelBackend {
             maxPosition = Math.max(maxPosition, p);
         }
         int scoreSize = group * (maxPosition + 1);
-        int minPart = Math.max(1, 4096 / Math.max(1, scoreSize * shape.headDim()));
+        int minPart = ParallelLoop.minPart(2L * scoreSize * shape.headDim());
         // one work item per (token, KV head): the GQA group shares each K/V read
         loop.forRange(tokens * kvHeads, minPart, (from, to) -> {
             float[] sc = LinearKernel.buffer(scores, scoreSize);

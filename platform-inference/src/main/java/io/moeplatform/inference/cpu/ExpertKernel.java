@@ -169,7 +169,7 @@ final class ExpertKernel {
         for (int s : groupSize) {
             maxRows = Math.max(maxRows, s);
         }
-        int minPart = Math.max(1, 16384 / Math.max(1, hidden * maxRows));
+        int minPart = ParallelLoop.minPart(2L * hidden * maxRows);
         loop.forRange(groups * inter, minPart, (from, to) -> {
             float[] gRow = LinearKernel.buffer(gateRows, hidden);
             float[] uRow = LinearKernel.buffer(upRows, hidden);
@@ -205,7 +205,7 @@ final class ExpertKernel {
                 }
             }
         });
-        int minDown = Math.max(1, 16384 / Math.max(1, inter * maxRows));
+        int minDown = ParallelLoop.minPart((long) inter * maxRows);
         loop.forRange(groups * hidden, minDown, (from, to) -> {
             float[] dRow = LinearKernel.buffer(gateRows, inter);
             float[] d = dots.get();

@@ -28,7 +28,7 @@ final class LinearKernel {
     void run(float[] x, int tokens, CpuWeight w, float[] bias, float[] out, int outStride) {
         int k = w.columns();
         int n = w.rows();
-        int minRows = Math.max(1, 32768 / Math.max(1, k * tokens));
+        int minRows = ParallelLoop.minPart((long) k * tokens);
         loop.forRange(n, minRows, (from, to) -> rows(x, tokens, w, bias, out, outStride, from, to));
     }
 

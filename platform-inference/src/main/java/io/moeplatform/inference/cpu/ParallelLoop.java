@@ -18,6 +18,13 @@ final class ParallelLoop implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /**
+     * Smallest share of work worth handing to another thread, in multiply-adds
+     * (about 10 µs): below it the hand-off costs more than it saves, more so on
+     * a busy machine.
+     */
+    private static final long MIN_MACS_PER_PART = 65_536;
+
     /** How long an idle worker spins before it parks. */
     private static final long SPIN_NANOS = 50_000;
 
@@ -39,6 +46,11 @@ final class ParallelLoop implements AutoCloseable {
             int part = i + 1;
             workers[i] = Thread.ofPlatform().daemon().name("cpu-backend-" + part).start(() -> work(part));
         }
+    }
+
+    /** Indices per part so that each part does at least {@link #MIN_MACS_PER_PART} for {@code macsPerIndex}. */
+    static int minPart(long macsPerIndex) {
+        return (int) Math.max(1, MIN_MACS_PER_PART / Math.max(1, macsPerIndex));
     }
 
     /**
