@@ -265,12 +265,13 @@ class LocalInferenceEngineTests {
 
     @Test
     void requestWaitingLongerThanQueueTimeoutFailsAsOverloaded() throws Exception {
-        LocalInferenceEngine engine = engine(Config.roomy().withQueue(1, 8, Duration.ofMillis(50)));
+        // long enough that the first request is surely admitted, not expired, on a loaded machine
+        LocalInferenceEngine engine = engine(Config.roomy().withQueue(1, 8, Duration.ofMillis(300)));
         gate.holdAt(1);
         EventCollector running = EventCollector.of(engine.submit(request("running", prompt(5, 8), 4)));
         gate.awaitHeld();
         EventCollector waiting = EventCollector.of(engine.submit(request("waiting", prompt(6, 8), 4)));
-        Thread.sleep(150);
+        Thread.sleep(400);
         gate.open();
 
         assertThat(waiting.awaitError()).isInstanceOf(EngineOverloadedException.class)

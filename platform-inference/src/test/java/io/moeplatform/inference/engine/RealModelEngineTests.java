@@ -161,13 +161,14 @@ class RealModelEngineTests {
 
     @Test
     void cancelAndQueueTimeoutReturnEveryBlock() throws Exception {
-        LocalInferenceEngine engine = engine(256, 8, 1, 64, Duration.ofMillis(1), true);
+        // the limit must be long enough that the first request is surely admitted, not expired
+        LocalInferenceEngine engine = engine(256, 8, 1, 64, Duration.ofMillis(300), true);
         gate.holdAt(6);
         GenerationHandle cancelled = engine.submit(request("cancelled", realPrompt(60, 30), 90));
         EventCollector cancelledEvents = EventCollector.of(cancelled);
         gate.awaitHeld();
         EventCollector expired = EventCollector.of(engine.submit(request("expired", realPrompt(61, 9), 5)));
-        Thread.sleep(20);
+        Thread.sleep(400);
         cancelled.cancel();
         gate.open();
 
