@@ -25,7 +25,7 @@ import sys
 import torch
 import transformers
 from safetensors.torch import save_file
-from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, PreTrainedTokenizerFast
 
 PROMPT_LEN = 12
 NEW_TOKENS = 8
@@ -250,21 +250,25 @@ def make_template_goldens(tok_root, out_root):
     os.makedirs(os.path.join(out_root, "templates"), exist_ok=True)
     for name in sorted(os.listdir(tok_root)):
         tok = AutoTokenizer.from_pretrained(os.path.join(tok_root, name))
+        # Chat templates render through AutoTokenizer (tokenizer_config.json's template and special tokens), but
+        # ids come from the checkpoint's own tokenizer.json: transformers 5 rebuilds some tokenizers (DeepSeek-V3
+        # is declared LlamaTokenizerFast) from their class instead of the file, which encodes differently.
+        fast = PreTrainedTokenizerFast(tokenizer_file=os.path.join(tok_root, name, "tokenizer.json"))
         cases = []
         for case, messages, gen, kwargs in TEMPLATE_CASES:
             text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=gen, **kwargs)
             cases.append({"name": case, "messages": messages, "add_generation_prompt": gen, "kwargs": kwargs,
-                          "text": text, "ids": tok.encode(text, add_special_tokens=False)})
+                          "text": text, "ids": fast.encode(text, add_special_tokens=False)})
         encodings = []
         for s in ENCODE_STRINGS:
-            ids = tok.encode(s, add_special_tokens=False)
+            ids = fast.encode(s, add_special_tokens=False)
             encodings.append({"text": s, "ids": ids,
-                              "decoded": tok.decode(ids),
-                              "decoded_skip_special": tok.decode(ids, skip_special_tokens=True),
-                              "tokens": tok.convert_ids_to_tokens(ids)})
+                              "decoded": fast.decode(ids),
+                              "decoded_skip_special": fast.decode(ids, skip_special_tokens=True),
+                              "tokens": fast.convert_ids_to_tokens(ids)})
         with open(os.path.join(out_root, "templates", f"{name}.json"), "w") as f:
             json.dump({"tokenizer": name, "transformers_version": transformers.__version__,
-                       "vocab_size": len(tok), "chat": cases, "encode": encodings}, f, ensure_ascii=False, indent=1)
+                       "vocab_size": len(fast), "chat": cases, "encode": encodings}, f, ensure_ascii=False, indent=1)
         print(f"templates/{name}.json: {len(cases)} chat cases, {len(encodings)} encodings, vocab {len(tok)}")
 
 
@@ -272,7 +276,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", required=True)
     ap.add_argument("--tokenizers")
-    ap.add_argument("--cases", nargs="*", default=sorted(CASES))
+    ap.add_argument("--cases", nargs="*", default=sorted(CASES), help="model cases; none with --cases alone")
     args = ap.parse_args()
     torch.use_deterministic_algorithms(True)
     print(f"transformers {transformers.__version__}, torch {torch.__version__}", file=sys.stderr)
