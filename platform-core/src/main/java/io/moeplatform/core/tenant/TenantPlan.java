@@ -15,4 +15,10 @@ public record TenantPlan(
         int maxConcurrentRequests,
         int maxTokensPerRequest,
         Set<String> allowedModels,
-        int schedulingWeight) {}
+        int schedulingWeight) {
+
+    /** No limits, all models, weight 1: the bootstrap tenant's plan. */
+    public static TenantPlan unlimited() {
+        return new TenantPlan(0, 0, 0, 0, 0, Set.of(), 1);
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.core.audit;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.core.user;
+
+import org.jspecify.annotations.NullMarked;
