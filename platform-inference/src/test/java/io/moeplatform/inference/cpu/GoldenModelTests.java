@@ -1,0 +1,66 @@
+package io.moeplatform.inference.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moeplatform.inference.model.SequenceSlice;
+import io.moeplatform.inference.model.StepBatch;
+import io.moeplatform.inference.model.StepResult;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The CPU backend against transformers' fp32 logits on tiny random checkpoints
+ * of every architecture (bf16, fp16 and fp32 storage, sharded, 4.x and 5.x
+ * configs, default, linear and YaRN RoPE).
+ */
+class GoldenModelTests {
+
+    private static final CpuExecutorOptions OPTIONS = new CpuExecutorOptions(2, 16, 0, 8, false);
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3_moe", "qwen3_moe_yarn_sharded", "qwen2_moe", "mixtral", "olmoe"})
+    void prefillThenGreedyDecodeMatchesTransformers(String name) {
+        GoldenCase golden = GoldenCase.load(name);
+        try (CpuModelExecutor executor = CpuModelExecutor.open(golden.directory(), OPTIONS)) {
+            assertThat(executor.architecture()).isEqualTo(name.startsWith("qwen3") ? "qwen3_moe" : name);
+            int[] blocks = {3, 5};
+            int p = golden.prompt().length;
+            float[] logits = step(executor, new SequenceSlice(1, golden.prompt(), 0, blocks, true, null));
+            golden.assertLogits(p - 1, logits);
+            for (int i = 0; i < golden.greedy().length; i++) {
+                assertThat(GoldenCase.argmax(logits)).as("greedy token %d", i).isEqualTo(golden.greedy()[i]);
+                if (i + 1 < golden.greedy().length) {
+                    logits = step(executor, new SequenceSlice(1, new int[]{golden.greedy()[i]}, p + i, blocks, true,
+                            null));
+                    golden.assertLogits(p + i, logits);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3_moe", "qwen3_moe_yarn_sharded", "qwen2_moe", "mixtral", "olmoe"})
+    void everyPositionMatchesTransformersWhenFedOneTokenAtATime(String name) {
+        GoldenCase golden = GoldenCase.load(name);
+        try (CpuModelExecutor executor = CpuModelExecutor.open(golden.directory(), OPTIONS)) {
+            int[] all = golden.allTokens();
+            int[] blocks = {7, 2};
+            for (int pos = 0; pos < all.length; pos++) {
+                float[] logits = step(executor, new SequenceSlice(9, new int[]{all[pos]}, pos, blocks, true, null));
+                golden.assertLogits(pos, logits);
+            }
+        }
+    }
+
+    private static float[] step(CpuModelExecutor executor, SequenceSlice slice) {
+        StepResult r = executor.forward(new StepBatch(List.of(slice)));
+        assertThat(r.logits()).hasNumberOfRows(1);
+        return r.logits()[0];
+    }
+
+    static int[] range(int[] a, int from, int to) {
+        return Arrays.copyOfRange(a, from, to);
+    }
+}

@@ -1,0 +1,68 @@
+package io.moeplatform.inference.engine;
+
+import io.moeplatform.inference.text.IncrementalDetokenizer;
+import io.moeplatform.inference.text.Tokenizer;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * A tokenizer for checkpoints that ship without one (the golden tiny models):
+ * token {@code i} reads as {@code "<i>"}. The engine tests on the real model
+ * are about token ids; text only has to be consistent.
+ */
+final class IdTokenizer implements Tokenizer {
+
+    private final int vocabularySize;
+
+    IdTokenizer(int vocabularySize) {
+        this.vocabularySize = vocabularySize;
+    }
+
+    @Override
+    public int[] encode(String text) {
+        return java.util.Arrays.stream(text.replace(">", "").split("<")).filter(s -> !s.isEmpty())
+                .mapToInt(Integer::parseInt).toArray();
+    }
+
+    @Override
+    public String decode(int[] tokenIds, boolean skipSpecialTokens) {
+        StringBuilder text = new StringBuilder();
+        for (int id : tokenIds) {
+            text.append('<').append(id).append('>');
+        }
+        return text.toString();
+    }
+
+    @Override
+    public byte[] tokenBytes(int tokenId) {
+        return decode(new int[]{tokenId}, false).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public IncrementalDetokenizer newDetokenizer(boolean skipSpecialTokens) {
+        return new IncrementalDetokenizer() {
+            @Override
+            public String push(int tokenId) {
+                return decode(new int[]{tokenId}, skipSpecialTokens);
+            }
+
+            @Override
+            public String flush() {
+                return "";
+            }
+        };
+    }
+
+    @Override
+    public Set<Integer> specialTokenIds() {
+        return Set.of();
+    }
+
+    @Override
+    public int vocabularySize() {
+        return vocabularySize;
+    }
+
+    @Override
+    public void close() {}
+}

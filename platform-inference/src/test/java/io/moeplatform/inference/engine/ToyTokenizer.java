@@ -1,0 +1,75 @@
+package io.moeplatform.inference.engine;
+
+import io.moeplatform.inference.text.IncrementalDetokenizer;
+import io.moeplatform.inference.text.Tokenizer;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/**
+ * One character per token: ids 0..25 are a..z, 26..51 A..Z, 52..61 digits, 62 a
+ * space, 63 the special end-of-sequence token {@code </s>}.
+ */
+final class ToyTokenizer implements Tokenizer {
+
+    static final int EOS = 63;
+    private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ";
+
+    @Override
+    public int[] encode(String text) {
+        return text.chars().map(ch -> {
+            int id = ALPHABET.indexOf(ch);
+            if (id < 0) {
+                throw new IllegalArgumentException("no token for '" + (char) ch + "'");
+            }
+            return id;
+        }).toArray();
+    }
+
+    @Override
+    public String decode(int[] tokenIds, boolean skipSpecialTokens) {
+        StringBuilder text = new StringBuilder();
+        for (int id : tokenIds) {
+            if (id == EOS) {
+                if (!skipSpecialTokens) {
+                    text.append("</s>");
+                }
+            } else {
+                text.append(ALPHABET.charAt(id));
+            }
+        }
+        return text.toString();
+    }
+
+    @Override
+    public byte[] tokenBytes(int tokenId) {
+        return decode(new int[]{tokenId}, false).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public IncrementalDetokenizer newDetokenizer(boolean skipSpecialTokens) {
+        return new IncrementalDetokenizer() {
+            @Override
+            public String push(int tokenId) {
+                return decode(new int[]{tokenId}, skipSpecialTokens);
+            }
+
+            @Override
+            public String flush() {
+                return "";
+            }
+        };
+    }
+
+    @Override
+    public Set<Integer> specialTokenIds() {
+        return Set.of(EOS);
+    }
+
+    @Override
+    public int vocabularySize() {
+        return ToyExecutor.VOCABULARY;
+    }
+
+    @Override
+    public void close() {}
+}
