@@ -1,0 +1,63 @@
+package io.moeplatform.api.testing;
+
+import io.moeplatform.core.apikey.ApiKeyService;
+import io.moeplatform.core.tenant.TenantPlan;
+import io.moeplatform.core.tenant.TenantService;
+import io.moeplatform.core.testing.PostgresTestSchema;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * Base of the API's end-to-end tests: the whole application on a random port, platform core on a private
+ * PostgreSQL schema, the real engine on the demo checkpoint. Each test makes its own tenants and keys.
+ */
+public abstract class PlatformTest {
+
+    /**
+     * One schema for every test class of this JVM, dropped when it exits: all API test classes share one
+     * application context (Spring's context cache), which the extension's per-class drop would pull the rug from.
+     */
+    static final PostgresTestSchema db = shared();
+
+    private static PostgresTestSchema shared() {
+        var schema = new PostgresTestSchema();
+        Runtime.getRuntime().addShutdownHook(new Thread(schema::close));
+        return schema;
+    }
+
+    @DynamicPropertySource
+    static void database(DynamicPropertyRegistry registry) {
+        db.register(registry);
+        registry.add("platform.data-dir", () -> System.getProperty("java.io.tmpdir") + "/h5-api-tests-" + db.schema());
+        registry.add("platform.metrics.scrape-token", () -> SCRAPE_TOKEN);
+    }
+
+    public static final String SCRAPE_TOKEN = "scrape-token-for-tests-0123456789";
+    public static final TenantPlan UNLIMITED = new TenantPlan(0, 0, 0, 0, 0, Set.of(), 1);
+
+    @LocalServerPort
+    protected int port;
+    @Autowired
+    protected TenantService tenants;
+    @Autowired
+    protected ApiKeyService keys;
+    protected ApiClient api;
+
+    @BeforeEach
+    void client() {
+        api = new ApiClient(port);
+    }
+
+    protected record Tenant(UUID id, String key) {}
+
+    protected Tenant tenant(TenantPlan plan) {
+        var tenant = tenants.create("t-" + UUID.randomUUID(), plan, "test");
+        var key = keys.issue(tenant.id(), "test key", Set.of(ApiKeyService.SCOPE_INFERENCE), null, "test");
+        return new Tenant(tenant.id(), key.secret());
+    }
+}
