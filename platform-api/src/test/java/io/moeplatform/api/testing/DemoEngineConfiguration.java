@@ -35,7 +35,7 @@ public class DemoEngineConfiguration {
         var tokenizer = new ByteTokenizer(executor.vocabularySize());
         var model = new ServedModel(MODEL, executor, tokenizer, new ChatMlCodec(tokenizer, executor.contextLength()),
                 new HashSet<>(executor.generationConfig().eosTokenIds()));
-        var options = new EngineOptions(directory, MODEL, Device.CPU, 1, 16, 0, 256, 16, 64, Duration.ofSeconds(30),
+        var options = new EngineOptions(directory, MODEL, Device.CPU, 1, 16, 0, 256, 4, 4, Duration.ofSeconds(30),
                 true, false);
         return new LocalInferenceEngine(model, (params, seed) -> (logits, history) -> greedy(logits,
                 params.topLogprobs()), options, registry);

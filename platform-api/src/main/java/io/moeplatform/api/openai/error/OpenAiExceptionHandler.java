@@ -66,10 +66,11 @@ class OpenAiExceptionHandler {
 
     @ExceptionHandler(RequestNotAllowedException.class)
     ResponseEntity<OpenAiError> notAllowed(RequestNotAllowedException e) {
-        if (e.param() != null) {
+        // Which model or adapter a tenant may use is a permission (403); other named fields are values to fix (400).
+        if (e.param() != null && !e.param().equals("model") && !e.param().equals("adapter")) {
             return error(HttpStatus.BAD_REQUEST, e.getMessage(), ErrorTypes.INVALID_REQUEST, e.param(), e.code());
         }
-        return error(HttpStatus.FORBIDDEN, e.getMessage(), ErrorTypes.PERMISSION, null, e.code());
+        return error(HttpStatus.FORBIDDEN, e.getMessage(), ErrorTypes.PERMISSION, e.param(), e.code());
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
