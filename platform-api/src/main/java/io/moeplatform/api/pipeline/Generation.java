@@ -170,6 +170,8 @@ public final class Generation implements AutoCloseable {
             cancel();
             drainAfterCancel();
             outcome = Outcome.CANCELLED;
+            log.info("Request {} cancelled (client gone) after {} ms", requestId,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
         }
         int billedCompletion = pendingPrompts == 0
                 ? completionTokens
