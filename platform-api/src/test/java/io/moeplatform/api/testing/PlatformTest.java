@@ -35,9 +35,13 @@ public abstract class PlatformTest {
         db.register(registry);
         registry.add("platform.data-dir", () -> System.getProperty("java.io.tmpdir") + "/h5-api-tests-" + db.schema());
         registry.add("platform.metrics.scrape-token", () -> SCRAPE_TOKEN);
+        registry.add("platform.bootstrap.admin-password", () -> ADMIN_PASSWORD);
+        registry.add("platform.bootstrap.api-key", () -> BOOTSTRAP_KEY);
     }
 
     public static final String SCRAPE_TOKEN = "scrape-token-for-tests-0123456789";
+    public static final String ADMIN_PASSWORD = "admin-password-for-tests-4711";
+    public static final String BOOTSTRAP_KEY = "bootstrap-key-for-tests-0123456789abcdef";
     public static final TenantPlan UNLIMITED = new TenantPlan(0, 0, 0, 0, 0, Set.of(), 1);
 
     @LocalServerPort
