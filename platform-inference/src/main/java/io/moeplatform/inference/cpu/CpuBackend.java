@@ -181,22 +181,22 @@ final class CpuBackend implements ModelBackend {
         }
         float[] qd = ((CpuActivations) q).data;
         float[] od = ((CpuActivations) out).data;
-        int heads = shape.heads();
-        int group = heads / shape.kvHeads();
+        int kvHeads = shape.kvHeads();
+        int group = shape.heads() / kvHeads;
         int maxPosition = 0;
         for (int p : positions) {
             maxPosition = Math.max(maxPosition, p);
         }
-        int scoreSize = maxPosition + 1;
+        int scoreSize = group * (maxPosition + 1);
         int minPart = Math.max(1, 4096 / Math.max(1, scoreSize * shape.headDim()));
-        loop.forRange(tokens * heads, minPart, (from, to) -> {
+        // one work item per (token, KV head): the GQA group shares each K/V read
+        loop.forRange(tokens * kvHeads, minPart, (from, to) -> {
             float[] sc = LinearKernel.buffer(scores, scoreSize);
             for (int idx = from; idx < to; idx++) {
-                int t = idx / heads;
-                int h = idx % heads;
-                int qOffset = t * q.columns() + h * shape.headDim();
-                kv.attend(layer, slices.get(sliceOfToken[t]).blockTable(), positions[t], h / group, shape, qd,
-                        qOffset, od, t * out.columns() + h * shape.headDim(), sc);
+                int t = idx / kvHeads;
+                int kvHead = idx % kvHeads;
+                kv.attend(layer, slices.get(sliceOfToken[t]).blockTable(), positions[t], kvHead, kvHead * group,
+                        group, shape, qd, t * q.columns(), od, t * out.columns(), sc);
             }
         });
     }

@@ -39,16 +39,4 @@ public record CpuExecutorOptions(int threads, int kvBlockSize, long kvCacheBytes
         return new CpuExecutorOptions(engine.threads(), engine.kvBlockSize(), engine.kvCacheBytes(), 0,
                 engine.dummyWeights());
     }
-
-    public CpuExecutorOptions withThreads(int n) {
-        return new CpuExecutorOptions(n, kvBlockSize, kvCacheBytes, kvBlockCount, dummyWeights);
-    }
-
-    public CpuExecutorOptions withKvBlocks(int blockSize, int blockCount) {
-        return new CpuExecutorOptions(threads, blockSize, kvCacheBytes, blockCount, dummyWeights);
-    }
-
-    public CpuExecutorOptions withDummyWeights(boolean dummy) {
-        return new CpuExecutorOptions(threads, kvBlockSize, kvCacheBytes, kvBlockCount, dummy);
-    }
 }

@@ -104,18 +104,6 @@ final class FloatVectors {
         }
     }
 
-    /** {@code y[i] *= a}. */
-    static void scale(float[] y, int yo, int n, float a) {
-        int i = 0;
-        int upper = F.loopBound(n);
-        for (; i < upper; i += L) {
-            FloatVector.fromArray(F, y, yo + i).mul(a).intoArray(y, yo + i);
-        }
-        for (; i < n; i++) {
-            y[yo + i] *= a;
-        }
-    }
-
     /** {@code y[i] += x[i]}. */
     static void add(float[] y, float[] x, int n) {
         int i = 0;

@@ -14,7 +14,6 @@ final class PagedKvCache {
 
     private final KvCacheShape shape;
     private final int blockSize;
-    private final int blockCount;
     private final int kvDim;
     private final float[][] keys;
     private final float[][] values;
@@ -22,7 +21,6 @@ final class PagedKvCache {
     PagedKvCache(KvCacheShape shape, int blockSize, int blockCount) {
         this.shape = shape;
         this.blockSize = blockSize;
-        this.blockCount = blockCount;
         this.kvDim = shape.kvHeads() * shape.headDim();
         long perLayer = (long) blockCount * blockSize * kvDim;
         if (perLayer > Integer.MAX_VALUE - 16) {
@@ -31,14 +29,6 @@ final class PagedKvCache {
         }
         keys = new float[shape.layers()][(int) perLayer];
         values = new float[shape.layers()][(int) perLayer];
-    }
-
-    int blockCount() {
-        return blockCount;
-    }
-
-    int blockSize() {
-        return blockSize;
     }
 
     long bytesPerBlock() {
@@ -58,43 +48,56 @@ final class PagedKvCache {
     }
 
     /**
-     * One query head over positions {@code 0 .. position} of its sequence:
-     * {@code out = sum_j softmax_j(q · K[j] * scale) V[j]} for the head's KV head.
+     * The query heads of one KV head (a GQA group of {@code g} heads starting at
+     * head {@code firstHead}) over positions {@code 0 .. position} of their
+     * sequence: {@code out_h = sum_j softmax_j(q_h · K[j] * scale) V[j]}. Each K
+     * and V row is read once for the whole group.
      *
      * @param scores
-     *            scratch of at least {@code position + 1}
+     *            scratch of at least {@code g * (position + 1)}
      */
-    void attend(int layer, int[] blockTable, int position, int kvHead, AttentionShape a, float[] q, int qOffset,
-            float[] out, int outOffset, float[] scores) {
+    void attend(int layer, int[] blockTable, int position, int kvHead, int firstHead, int g, AttentionShape a,
+            float[] q, int qRow, float[] out, int outRow, float[] scores) {
         float[] k = keys[layer];
         float[] v = values[layer];
         int hd = a.headDim();
         int headOffset = kvHead * hd;
         int count = position + 1;
+        float[] max = new float[g];
+        Arrays.fill(max, Float.NEGATIVE_INFINITY);
         // walk block by block: no division per position
-        float max = Float.NEGATIVE_INFINITY;
         for (int start = 0; start < count; start += blockSize) {
             int base = blockTable[start / blockSize] * blockSize * kvDim + headOffset;
             int end = Math.min(count, start + blockSize);
             for (int j = start; j < end; j++) {
-                float s = FloatVectors.dot(q, qOffset, k, base + (j - start) * kvDim, hd) * a.scale();
-                scores[j] = s;
-                max = Math.max(max, s);
+                int kOffset = base + (j - start) * kvDim;
+                for (int h = 0; h < g; h++) {
+                    float s = FloatVectors.dot(q, qRow + (firstHead + h) * hd, k, kOffset, hd) * a.scale();
+                    scores[h * count + j] = s;
+                    max[h] = Math.max(max[h], s);
+                }
             }
         }
-        float sum = 0f;
-        for (int j = 0; j < count; j++) {
-            float e = (float) Math.exp(scores[j] - max);
-            scores[j] = e;
-            sum += e;
+        float[] inverseSum = new float[g];
+        for (int h = 0; h < g; h++) {
+            float sum = 0f;
+            for (int j = h * count; j < (h + 1) * count; j++) {
+                float e = (float) Math.exp(scores[j] - max[h]);
+                scores[j] = e;
+                sum += e;
+            }
+            inverseSum[h] = 1f / sum;
+            Arrays.fill(out, outRow + (firstHead + h) * hd, outRow + (firstHead + h + 1) * hd, 0f);
         }
-        Arrays.fill(out, outOffset, outOffset + hd, 0f);
-        float inv = 1f / sum;
         for (int start = 0; start < count; start += blockSize) {
             int base = blockTable[start / blockSize] * blockSize * kvDim + headOffset;
             int end = Math.min(count, start + blockSize);
             for (int j = start; j < end; j++) {
-                FloatVectors.axpy(scores[j] * inv, v, base + (j - start) * kvDim, out, outOffset, hd);
+                int vOffset = base + (j - start) * kvDim;
+                for (int h = 0; h < g; h++) {
+                    FloatVectors.axpy(scores[h * count + j] * inverseSum[h], v, vOffset, out,
+                            outRow + (firstHead + h) * hd, hd);
+                }
             }
         }
     }

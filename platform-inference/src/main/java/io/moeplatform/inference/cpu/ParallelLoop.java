@@ -41,10 +41,6 @@ final class ParallelLoop implements AutoCloseable {
         }
     }
 
-    int threads() {
-        return threads;
-    }
-
     /**
      * Runs {@code body} over {@code [0, count)} in up to {@code threads} contiguous
      * parts of at least {@code minPerPart} indices each.

@@ -22,6 +22,7 @@ import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.StepBatch;
 import io.moeplatform.inference.model.StepResult;
 import io.moeplatform.inference.sampling.SampledToken;
+import io.moeplatform.inference.sampling.Samplers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -92,6 +93,12 @@ public final class LocalInferenceEngine implements InferenceEngine {
         backendNote(options.device());
         throw new IllegalStateException("Cannot load the model directory " + options.modelPath()
                 + ": this build has no CPU executor or text-assets loader yet (branches h1-model and h2-text are not merged)");
+    }
+
+    /** An engine over an already loaded model with the standard samplers. */
+    public LocalInferenceEngine(ServedModel model, EngineOptions options, MeterRegistry registry) {
+        this(model, (params, seed) -> Samplers.create(params, seed, model.executor().vocabularySize()), options,
+                registry);
     }
 
     /**

@@ -2,8 +2,8 @@ package io.moeplatform.inference.engine;
 
 import io.moeplatform.inference.GenerationRequest;
 import io.moeplatform.inference.InvalidGenerationRequestException;
-import io.moeplatform.inference.SamplingParams;
 import io.moeplatform.inference.StopConditions;
+import io.moeplatform.inference.sampling.SamplingParamsValidator;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -11,8 +11,6 @@ import org.jspecify.annotations.Nullable;
  * error a client can cause is reported at submit with the field to change.
  */
 final class RequestValidator {
-
-    private static final int MAX_TOP_LOGPROBS = 20;
 
     private final int vocabularySize;
     private final int contextLength;
@@ -47,7 +45,7 @@ final class RequestValidator {
             throw invalid("n is " + request.n() + " but at most " + most
                     + " sequences of this tenant can run at once; lower n", "n", null);
         }
-        validateSampling(request.sampling());
+        SamplingParamsValidator.validate(request.sampling(), vocabularySize);
         int maxTokens = request.sampling().maxTokens();
         if (prompt.length + maxTokens > contextLength) {
             throw invalid("This model's maximum context length is " + contextLength + " tokens, but the request needs "
@@ -63,43 +61,6 @@ final class RequestValidator {
                     "max_tokens", "context_length_exceeded");
         }
         validateStop(request.stop());
-    }
-
-    private static void validateSampling(SamplingParams sampling) {
-        if (sampling.maxTokens() < 1) {
-            throw invalid("max_tokens must be at least 1, got " + sampling.maxTokens(), "max_tokens", null);
-        }
-        if (!(sampling.temperature() >= 0 && sampling.temperature() <= 2)) {
-            throw invalid("temperature must be between 0 and 2, got " + sampling.temperature(), "temperature", null);
-        }
-        if (!(sampling.topP() > 0 && sampling.topP() <= 1)) {
-            throw invalid("top_p must be in (0, 1], got " + sampling.topP(), "top_p", null);
-        }
-        if (sampling.topK() < 0) {
-            throw invalid("top_k must be 0 (off) or positive, got " + sampling.topK(), "top_k", null);
-        }
-        if (!(sampling.minP() >= 0 && sampling.minP() <= 1)) {
-            throw invalid("min_p must be between 0 and 1, got " + sampling.minP(), "min_p", null);
-        }
-        if (!(sampling.presencePenalty() >= -2 && sampling.presencePenalty() <= 2)) {
-            throw invalid("presence_penalty must be between -2 and 2, got " + sampling.presencePenalty(),
-                    "presence_penalty", null);
-        }
-        if (!(sampling.frequencyPenalty() >= -2 && sampling.frequencyPenalty() <= 2)) {
-            throw invalid("frequency_penalty must be between -2 and 2, got " + sampling.frequencyPenalty(),
-                    "frequency_penalty", null);
-        }
-        if (!(sampling.repetitionPenalty() > 0 && Float.isFinite(sampling.repetitionPenalty()))) {
-            throw invalid("repetition_penalty must be positive (1 is off), got " + sampling.repetitionPenalty(),
-                    "repetition_penalty", null);
-        }
-        if (sampling.topLogprobs() < 0 || sampling.topLogprobs() > MAX_TOP_LOGPROBS) {
-            throw invalid("top_logprobs must be between 0 and " + MAX_TOP_LOGPROBS + ", got " + sampling.topLogprobs(),
-                    "top_logprobs", null);
-        }
-        if (sampling.topLogprobs() > 0 && !sampling.logprobs()) {
-            throw invalid("top_logprobs needs logprobs set to true", "logprobs", null);
-        }
     }
 
     private void validateStop(StopConditions stop) {

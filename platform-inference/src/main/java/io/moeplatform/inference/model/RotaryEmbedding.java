@@ -45,11 +45,6 @@ public final class RotaryEmbedding {
         }
     }
 
-    /** Rotated dimensions of a head. */
-    public int dimension() {
-        return dim;
-    }
-
     /** Factor applied to cos and sin. */
     public float attentionScaling() {
         return attentionScaling;
@@ -63,19 +58,16 @@ public final class RotaryEmbedding {
         if (fixedInverseFrequencies != null) {
             return fixedInverseFrequencies;
         }
-        // dynamic NTK: base * ((factor * len / max) - (factor - 1)) ^ (dim / (dim - 2)) once len > max
-        int max = scaling.originalMaxPositions() != null ? scaling.originalMaxPositions() : maxPositions;
+        // dynamic NTK: base * ((factor * len / max) - (factor - 1)) ^ (dim / (dim - 2)) once len > max, with max =
+        // max_position_embeddings as transformers 5 uses it. len is the sequence's length after this step; K of
+        // earlier steps stay rotated with the frequencies of their step, as in transformers' cached generation.
+        int max = maxPositions;
         if (sequenceLength <= max) {
             return base(scaling.theta());
         }
         double f = scaling.factor();
         double theta = scaling.theta() * Math.pow(f * sequenceLength / max - (f - 1), dim / (dim - 2.0));
         return base(theta);
-    }
-
-    /** Whether {@link #inverseFrequencies(int)} depends on the sequence length. */
-    public boolean dependsOnLength() {
-        return fixedInverseFrequencies == null;
     }
 
     /** invFreq[i] = 1 / theta^(2i / dim), rounded to fp32 like torch. */

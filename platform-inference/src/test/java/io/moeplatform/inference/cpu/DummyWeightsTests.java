@@ -2,6 +2,7 @@ package io.moeplatform.inference.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moeplatform.inference.model.GoldenCase;
 import io.moeplatform.inference.model.SequenceSlice;
 import io.moeplatform.inference.model.StepBatch;
 import java.io.IOException;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.moeplatform.inference.model.Checkpoint;
+import io.moeplatform.inference.model.GoldenCase;
 import io.moeplatform.inference.model.ModelLoadException;
 import io.moeplatform.inference.model.SafetensorsWriter;
 import io.moeplatform.inference.model.TensorSpec;

@@ -63,7 +63,7 @@ class LocalInferenceEngineTests {
         EngineOptions options = new EngineOptions(Path.of("toy"), "toy", Device.CPU, 1, config.blockSize(), 0,
                 config.maxBatchTokens(), config.maxRunning(), config.maxQueued(), config.queueTimeout(),
                 config.prefixCaching(), false);
-        LocalInferenceEngine engine = new LocalInferenceEngine(model, new TestSamplers(), options, registry);
+        LocalInferenceEngine engine = new LocalInferenceEngine(model, options, registry);
         engines.add(engine);
         return engine;
     }
@@ -372,7 +372,7 @@ class LocalInferenceEngineTests {
         ServedModel model = new ServedModel("toy", own, tokenizer, new ToyCodec(tokenizer, 512), Set.of(eosTokenId));
         EngineOptions options = new EngineOptions(Path.of("toy"), "toy", Device.CPU, 1, 4, 0, 256, 16, 64,
                 Duration.ofSeconds(30), true, false);
-        LocalInferenceEngine engine = new LocalInferenceEngine(model, new TestSamplers(), options,
+        LocalInferenceEngine engine = new LocalInferenceEngine(model, options,
                 new SimpleMeterRegistry());
         engines.add(engine);
         return engine;
@@ -395,7 +395,7 @@ class LocalInferenceEngineTests {
         assertInvalid(engine,
                 request("topp", "tenant-a", prompt(1, 5),
                         new SamplingParams(1f, 0, 0f, 0f, null, 0f, 0f, 1f, 5, false, 0), NO_EOS, 1),
-                "top_p", "(0, 1]");
+                "top_p", "greater than 0 and at most 1");
         assertInvalid(engine, request("max", prompt(1, 5), 0), "max_tokens", "at least 1");
         assertInvalid(engine, request("wide", "tenant-a", prompt(1, 5), SamplingParams.greedy(5), NO_EOS, 17), "n",
                 "at most 16 sequences");

@@ -48,7 +48,7 @@ class RealModelEngineTests {
         EngineOptions options = new EngineOptions(modelDirectory(), "qwen3-tiny", Device.CPU, 1, 4, 0, maxBatchTokens,
                 maxRunning, maxQueued, queueTimeout, prefixCaching, false);
         registry = new SimpleMeterRegistry();
-        LocalInferenceEngine engine = new LocalInferenceEngine(model, new TestSamplers(), options, registry);
+        LocalInferenceEngine engine = new LocalInferenceEngine(model, options, registry);
         engines.add(engine);
         return engine;
     }
@@ -162,6 +162,9 @@ class RealModelEngineTests {
         LocalInferenceEngine engine = engine(256, 8, 1, 64, Duration.ofMillis(1), true);
         GenerationHandle cancelled = engine.submit(request("cancelled", realPrompt(60, 30), 90));
         EventCollector cancelledEvents = EventCollector.of(cancelled);
+        while (cancelledEvents.tokens(0).isEmpty()) {
+            Thread.sleep(1); // admitted: the next request must wait behind it
+        }
         EventCollector expired = EventCollector.of(engine.submit(request("expired", realPrompt(61, 9), 5)));
         assertThat(expired.awaitError()).isInstanceOf(EngineOverloadedException.class);
         cancelled.cancel();

@@ -1,4 +1,4 @@
-package io.moeplatform.inference.cpu;
+package io.moeplatform.inference.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,9 +12,9 @@ import tools.jackson.databind.json.JsonMapper;
  * (scripts/golden/make_goldens.py): prompt, greedy continuation, and logits of all
  * positions of prompt + continuation.
  */
-record GoldenCase(String name, Path directory, int[] prompt, int[] greedy, float[][] logits) {
+public record GoldenCase(String name, Path directory, int[] prompt, int[] greedy, float[][] logits) {
 
-    static GoldenCase load(String name) {
+    public static GoldenCase load(String name) {
         try {
             Path dir = Path.of(GoldenCase.class.getResource("/golden/models/" + name).toURI());
             JsonNode e = JsonMapper.builder().build().readTree(dir.resolve("expected.json").toFile());
@@ -33,7 +33,7 @@ record GoldenCase(String name, Path directory, int[] prompt, int[] greedy, float
     }
 
     /** Prompt followed by the greedy continuation. */
-    int[] allTokens() {
+    public int[] allTokens() {
         int[] all = new int[prompt.length + greedy.length];
         System.arraycopy(prompt, 0, all, 0, prompt.length);
         System.arraycopy(greedy, 0, all, prompt.length, greedy.length);
@@ -41,11 +41,11 @@ record GoldenCase(String name, Path directory, int[] prompt, int[] greedy, float
     }
 
     /** max |actual - reference| <= 1e-4 * max |reference| over the row of {@code position}. */
-    void assertLogits(int position, float[] actual) {
+    public void assertLogits(int position, float[] actual) {
         assertClose(logits[position], actual, 1e-4, name + " position " + position);
     }
 
-    static void assertClose(float[] reference, float[] actual, double relative, String what) {
+    public static void assertClose(float[] reference, float[] actual, double relative, String what) {
         assertThat(actual).as(what).hasSize(reference.length);
         double maxRef = 0;
         double maxDiff = 0;
@@ -57,7 +57,7 @@ record GoldenCase(String name, Path directory, int[] prompt, int[] greedy, float
                 relative * maxRef);
     }
 
-    static int argmax(float[] row) {
+    public static int argmax(float[] row) {
         int best = 0;
         for (int i = 1; i < row.length; i++) {
             if (row[i] > row[best]) {

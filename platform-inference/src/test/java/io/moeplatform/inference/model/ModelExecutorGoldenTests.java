@@ -1,29 +1,27 @@
-package io.moeplatform.inference.cpu;
+package io.moeplatform.inference.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.moeplatform.inference.model.SequenceSlice;
-import io.moeplatform.inference.model.StepBatch;
-import io.moeplatform.inference.model.StepResult;
-import java.util.Arrays;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The CPU backend against transformers' fp32 logits on tiny random checkpoints
- * of every architecture (bf16, fp16 and fp32 storage, sharded, 4.x and 5.x
- * configs, default, linear and YaRN RoPE).
+ * An executor against transformers' fp32 logits on tiny random checkpoints of
+ * every architecture (bf16, fp16 and fp32 storage, sharded, 4.x and 5.x
+ * configs, default, linear and YaRN RoPE). Each backend subclasses this suite.
  */
-class GoldenModelTests {
+public abstract class ModelExecutorGoldenTests {
 
-    private static final CpuExecutorOptions OPTIONS = new CpuExecutorOptions(2, 16, 0, 8, false);
+    /** Loads {@code modelDir} with a KV pool of {@code blockCount} blocks of {@code blockSize} tokens. */
+    protected abstract ModelExecutor open(Path modelDir, int blockSize, int blockCount);
 
     @ParameterizedTest
     @ValueSource(strings = {"qwen3_moe", "qwen3_moe_yarn_sharded", "qwen2_moe", "mixtral", "olmoe"})
     void prefillThenGreedyDecodeMatchesTransformers(String name) {
         GoldenCase golden = GoldenCase.load(name);
-        try (CpuModelExecutor executor = CpuModelExecutor.open(golden.directory(), OPTIONS)) {
+        try (ModelExecutor executor = open(golden.directory(), 16, 8)) {
             assertThat(executor.architecture()).isEqualTo(name.startsWith("qwen3") ? "qwen3_moe" : name);
             int[] blocks = {3, 5};
             int p = golden.prompt().length;
@@ -44,7 +42,7 @@ class GoldenModelTests {
     @ValueSource(strings = {"qwen3_moe", "qwen3_moe_yarn_sharded", "qwen2_moe", "mixtral", "olmoe"})
     void everyPositionMatchesTransformersWhenFedOneTokenAtATime(String name) {
         GoldenCase golden = GoldenCase.load(name);
-        try (CpuModelExecutor executor = CpuModelExecutor.open(golden.directory(), OPTIONS)) {
+        try (ModelExecutor executor = open(golden.directory(), 16, 8)) {
             int[] all = golden.allTokens();
             int[] blocks = {7, 2};
             for (int pos = 0; pos < all.length; pos++) {
@@ -54,13 +52,9 @@ class GoldenModelTests {
         }
     }
 
-    private static float[] step(CpuModelExecutor executor, SequenceSlice slice) {
+    private static float[] step(ModelExecutor executor, SequenceSlice slice) {
         StepResult r = executor.forward(new StepBatch(List.of(slice)));
         assertThat(r.logits()).hasNumberOfRows(1);
         return r.logits()[0];
-    }
-
-    static int[] range(int[] a, int from, int to) {
-        return Arrays.copyOfRange(a, from, to);
     }
 }

@@ -1,35 +1,38 @@
-package io.moeplatform.inference.cpu;
+package io.moeplatform.inference.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.moeplatform.inference.model.SequenceSlice;
-import io.moeplatform.inference.model.StepBatch;
-import io.moeplatform.inference.model.StepResult;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * How a step is cut must not change the numbers: chunked prefill, small KV
  * blocks, shared prefix blocks and batching with other sequences all give the
  * reference logits.
  */
-class PagedStepTests {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class ModelExecutorPagingTests {
 
-    private static GoldenCase golden;
-    private static CpuModelExecutor executor;
+    private GoldenCase golden;
+    private ModelExecutor executor;
+
+    /** Loads {@code modelDir} with a KV pool of {@code blockCount} blocks of {@code blockSize} tokens. */
+    protected abstract ModelExecutor open(Path modelDir, int blockSize, int blockCount);
 
     @BeforeAll
-    static void open() {
+    void open() {
         golden = GoldenCase.load("qwen3_moe");
-        executor = CpuModelExecutor.open(golden.directory(), new CpuExecutorOptions(2, 4, 0, 32, false));
+        executor = open(golden.directory(), 4, 32);
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         executor.close();
     }
 
@@ -88,15 +91,15 @@ class PagedStepTests {
                 null)))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("outside the KV pool");
     }
 
-    private static int[] range(int from, int to) {
+    private int[] range(int from, int to) {
         return Arrays.copyOfRange(golden.allTokens(), from, to);
     }
 
-    private static StepBatch batch(SequenceSlice slice) {
+    private StepBatch batch(SequenceSlice slice) {
         return new StepBatch(List.of(slice));
     }
 
-    private static float[] single(SequenceSlice slice) {
+    private float[] single(SequenceSlice slice) {
         StepResult r = executor.forward(batch(slice));
         assertThat(r.logits()).hasNumberOfRows(1);
         return r.logits()[0];
