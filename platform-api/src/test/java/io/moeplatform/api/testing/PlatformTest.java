@@ -22,7 +22,7 @@ public abstract class PlatformTest {
      * One schema for every test class of this JVM, dropped when it exits: all API test classes share one
      * application context (Spring's context cache), which the extension's per-class drop would pull the rug from.
      */
-    static final PostgresTestSchema db = shared();
+    protected static final PostgresTestSchema db = shared();
 
     private static PostgresTestSchema shared() {
         var schema = new PostgresTestSchema();
