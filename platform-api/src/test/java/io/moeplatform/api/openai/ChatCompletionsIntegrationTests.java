@@ -8,6 +8,7 @@ import io.moeplatform.api.testing.DemoEngineConfiguration;
 import io.moeplatform.api.testing.PlatformTest;
 import io.moeplatform.core.metering.Outcome;
 import io.moeplatform.core.metering.UsageQueryService;
+import io.moeplatform.inference.ChatMessage;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -53,8 +54,7 @@ class ChatCompletionsIntegrationTests extends PlatformTest {
         int promptTokens = usageBody.get("prompt_tokens").asInt();
         int completionTokens = usageBody.get("completion_tokens").asInt();
         assertThat(promptTokens).isEqualTo(
-                "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant\n"
-                        .length());
+                chatTokens(new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hello")));
         assertThat(completionTokens).isBetween(1, 6);
         assertThat(usageBody.get("total_tokens").asInt()).isEqualTo(promptTokens + completionTokens);
         assertThat(usageBody.get("prompt_tokens_details").get("cached_tokens").asInt()).isNotNegative();

@@ -42,7 +42,7 @@ class CompletionsIntegrationTests extends PlatformTest {
         assertThat(choice.get("text").isString()).isTrue();
         assertThat(choice.get("logprobs").isNull()).isTrue();
         assertThat(choice.get("finish_reason").asString()).isIn("stop", "length");
-        assertThat(body.get("usage").get("prompt_tokens").asInt()).isEqualTo("Once upon".length());
+        assertThat(body.get("usage").get("prompt_tokens").asInt()).isEqualTo(tokens("Once upon"));
         var record = usage.find(tenant.id(), body.get("id").asString()).orElseThrow();
         assertThat(record.completionTokens()).isEqualTo(body.get("usage").get("completion_tokens").asInt());
     }
@@ -55,10 +55,10 @@ class CompletionsIntegrationTests extends PlatformTest {
         for (int i = 0; i < 4; i++) {
             assertThat(body.get("choices").get(i).get("index").asInt()).isEqualTo(i);
         }
-        assertThat(body.get("usage").get("prompt_tokens").asInt()).isEqualTo(5);
+        assertThat(body.get("usage").get("prompt_tokens").asInt()).isEqualTo(tokens("ab") + tokens("cde"));
         var record = usage.find(tenant.id(), body.get("id").asString()).orElseThrow();
         assertThat(record.outcome()).isEqualTo(Outcome.COMPLETED);
-        assertThat(record.promptTokens()).isEqualTo(5);
+        assertThat(record.promptTokens()).isEqualTo(tokens("ab") + tokens("cde"));
     }
 
     @Test
@@ -66,19 +66,24 @@ class CompletionsIntegrationTests extends PlatformTest {
         var tenant = tenant(UNLIMITED);
         String text = complete(tenant.key(), "\"Hello\"", ",\"temperature\":0").get("choices").get(0).get("text")
                 .asString();
-        JsonNode ids = complete(tenant.key(), "[72,101,108,108,111]", ",\"temperature\":0");
+        String hello = ids("Hello");
+        JsonNode ids = complete(tenant.key(), hello, ",\"temperature\":0");
         assertThat(ids.get("choices").get(0).get("text").asString()).isEqualTo(text);
-        assertThat(ids.get("usage").get("prompt_tokens").asInt()).isEqualTo(5);
-        JsonNode batch = complete(tenant.key(), "[[72,101,108,108,111],[72,105]]", ",\"temperature\":0");
+        assertThat(ids.get("usage").get("prompt_tokens").asInt()).isEqualTo(tokens("Hello"));
+        JsonNode batch = complete(tenant.key(), "[" + hello + "," + ids("Hi") + "]", ",\"temperature\":0");
         assertThat(batch.get("choices")).hasSize(2);
         assertThat(batch.get("choices").get(0).get("text").asString()).isEqualTo(text);
-        assertThat(batch.get("usage").get("prompt_tokens").asInt()).isEqualTo(7);
+        assertThat(batch.get("usage").get("prompt_tokens").asInt()).isEqualTo(tokens("Hello") + tokens("Hi"));
+    }
+
+    private String ids(String text) {
+        return java.util.Arrays.toString(inference.codec("moe-demo").encode(text)).replace(" ", "");
     }
 
     @Test
     void rejectsTokenIdsOutsideTheVocabulary() {
         var tenant = tenant(UNLIMITED);
-        var response = api.post("/v1/completions", tenant.key(), "{\"model\":\"moe-demo\",\"prompt\":[1,99999]}");
+        var response = api.post("/v1/completions", tenant.key(), "{\"model\":\"moe-demo\",\"prompt\":[1,999999]}");
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(ApiClient.json(response.body()).get("error").get("param").asString()).isEqualTo("prompt");
     }

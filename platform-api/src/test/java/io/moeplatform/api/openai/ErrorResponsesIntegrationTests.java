@@ -7,6 +7,7 @@ import io.moeplatform.api.testing.ApiClient;
 import io.moeplatform.api.testing.DemoEngineConfiguration;
 import io.moeplatform.api.testing.PlatformTest;
 import io.moeplatform.core.tenant.TenantPlan;
+import io.moeplatform.inference.ChatMessage;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -120,10 +121,13 @@ class ErrorResponsesIntegrationTests extends PlatformTest {
     @Test
     void refusesPromptsBeyondTheContext() {
         var tenant = tenant(UNLIMITED);
-        assertError(api.post(CHAT, tenant.key(), chat("moe-demo", ",\"max_completion_tokens\":5000")), 400,
+        int context = inference.codec("moe-demo").contextLength();
+        int prompt = chatTokens(new ChatMessage("user", "Hi"));
+        assertError(api.post(CHAT, tenant.key(), chat("moe-demo", ",\"max_completion_tokens\":" + context)), 400,
                 """
-                        {"error":{"message":"This model's maximum context length is 4096 tokens. However, you requested 52 prompt tokens plus 5000 completion tokens. Please reduce the length of the messages or of max_completion_tokens.",
-                         "type":"invalid_request_error","param":"max_completion_tokens","code":"context_length_exceeded"}}""");
+                        {"error":{"message":"This model's maximum context length is %d tokens. However, you requested %d prompt tokens plus %d completion tokens. Please reduce the length of the messages or of max_completion_tokens.",
+                         "type":"invalid_request_error","param":"max_completion_tokens","code":"context_length_exceeded"}}"""
+                        .formatted(context, prompt, context));
     }
 
     @Test
@@ -138,7 +142,8 @@ class ErrorResponsesIntegrationTests extends PlatformTest {
 
     @Test
     void answersExhaustedBudgetWith429AndNoRetry() {
-        var tenant = tenant(new TenantPlan(40, 0, 0, 0, 0, Set.of(), 1));
+        int needed = chatTokens(new ChatMessage("user", "Hi")) + 10;
+        var tenant = tenant(new TenantPlan(needed - 1, 0, 0, 0, 0, Set.of(), 1));
         var response = api.post(CHAT, tenant.key(), chat("moe-demo", ",\"max_tokens\":10"));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(429);
         assertThat(response.headers().firstValue("x-should-retry")).hasValue("false");
@@ -146,7 +151,8 @@ class ErrorResponsesIntegrationTests extends PlatformTest {
         var error = ApiClient.json(response.body()).get("error");
         assertThat(error.get("type").asString()).isEqualTo("rate_limit_error");
         assertThat(error.get("code").asString()).isEqualTo("insufficient_quota");
-        assertThat(error.get("message").asString()).startsWith("The daily token budget of 40 tokens does not have 62");
+        assertThat(error.get("message").asString())
+                .startsWith("The daily token budget of " + (needed - 1) + " tokens does not have " + needed);
     }
 
     @Test

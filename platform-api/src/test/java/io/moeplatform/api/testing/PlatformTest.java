@@ -4,6 +4,9 @@ import io.moeplatform.core.apikey.ApiKeyService;
 import io.moeplatform.core.tenant.TenantPlan;
 import io.moeplatform.core.tenant.TenantService;
 import io.moeplatform.core.testing.PostgresTestSchema;
+import io.moeplatform.inference.ChatMessage;
+import io.moeplatform.inference.InferenceService;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
@@ -50,6 +53,8 @@ public abstract class PlatformTest {
     protected TenantService tenants;
     @Autowired
     protected ApiKeyService keys;
+    @Autowired
+    protected InferenceService inference;
     protected ApiClient api;
 
     @BeforeEach
@@ -58,6 +63,17 @@ public abstract class PlatformTest {
     }
 
     protected record Tenant(UUID id, String key) {}
+
+    /** Token count of a text prompt under the served model's tokenizer. */
+    protected int tokens(String text) {
+        return inference.codec(DemoEngineConfiguration.MODEL).encode(text).length;
+    }
+
+    /** Token count of a chat prompt as the model's template renders it (with the generation prompt). */
+    protected int chatTokens(ChatMessage... messages) {
+        var codec = inference.codec(DemoEngineConfiguration.MODEL);
+        return codec.encode(codec.renderChat(List.of(messages), true)).length;
+    }
 
     protected Tenant tenant(TenantPlan plan) {
         var tenant = tenants.create("t-" + UUID.randomUUID(), plan, "test");
