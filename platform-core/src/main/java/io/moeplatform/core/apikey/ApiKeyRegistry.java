@@ -11,14 +11,17 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -58,7 +61,7 @@ public class ApiKeyRegistry implements ApiKeyService {
         RANDOM.nextBytes(prefixBytes);
         var secretBytes = new byte[32];
         RANDOM.nextBytes(secretBytes);
-        var prefix = KEY_PREFIX + java.util.HexFormat.of().formatHex(prefixBytes);
+        var prefix = KEY_PREFIX + HexFormat.of().formatHex(prefixBytes);
         var secret = prefix + "-" + Base64.getUrlEncoder().withoutPadding().encodeToString(secretBytes);
         return store(tenantId, name, scopes, expiresAt, prefix, secret, actor);
     }
@@ -104,7 +107,7 @@ public class ApiKeyRegistry implements ApiKeyService {
                     .update();
         } catch (DuplicateKeyException e) {
             throw new IllegalArgumentException("This API key is already registered.");
-        } catch (org.springframework.dao.DataIntegrityViolationException e) {
+        } catch (DataIntegrityViolationException e) {
             throw new IllegalArgumentException("No tenant with id " + tenantId, e);
         }
         var details = new LinkedHashMap<String, Object>();
@@ -129,18 +132,21 @@ public class ApiKeyRegistry implements ApiKeyService {
     @Transactional
     public void revoke(UUID keyId, String actor) {
         var key = jdbc.sql("SELECT tenant_id, prefix, revoked_at FROM api_key WHERE id = ?").param(keyId)
-                .query((rs, n) -> new Object[]{rs.getObject(1, UUID.class), rs.getString(2), rs.getObject(3)})
+                .query((rs, n) -> new RevocationTarget(rs.getObject(1, UUID.class), rs.getString(2),
+                        rs.getObject(3, OffsetDateTime.class) != null))
                 .optional()
                 .orElseThrow(() -> new IllegalArgumentException("No API key with id " + keyId));
-        if (key[2] != null) {
+        if (key.revoked()) {
             return; // already revoked: nothing changes, nothing to audit
         }
         jdbc.sql("UPDATE api_key SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL")
                 .params(utc(Instant.now(clock)), keyId).update();
-        audit.append(actor, AuditAction.API_KEY_REVOKED, (UUID) key[0], (String) key[1],
-                java.util.Map.of("keyId", keyId.toString()));
+        audit.append(actor, AuditAction.API_KEY_REVOKED, key.tenantId(), key.prefix(),
+                Map.of("keyId", keyId.toString()));
         events.publishEvent(new ApiKeysChanged());
     }
+
+    private record RevocationTarget(UUID tenantId, String prefix, boolean revoked) {}
 
     static Set<String> splitScopes(String scopes) {
         return scopes.isEmpty()

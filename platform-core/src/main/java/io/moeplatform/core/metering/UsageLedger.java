@@ -63,7 +63,7 @@ public class UsageLedger implements UsageQueryService {
                        SUM(injected_tokens) AS injected
                 FROM usage_event WHERE tenant_id = ? AND usage_day >= ? AND usage_day <= ?
                 GROUP BY usage_day, model, adapter
-                ORDER BY usage_day, model, adapter""")
+                ORDER BY usage_day, model, adapter NULLS FIRST""")
                 .params(tenantId, from, to)
                 .query((rs, n) -> {
                     var model = rs.getString("model");
