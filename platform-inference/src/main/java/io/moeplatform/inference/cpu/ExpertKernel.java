@@ -193,11 +193,9 @@ final class ExpertKernel {
                 WeightRows.load(uw, r, uRow, 0);
                 int t = start;
                 for (; t + 4 <= end; t += 4) {
-                    FloatVectors.dot4(x, t * hidden, hidden, gRow, hidden, d);
-                    System.arraycopy(d, 0, d, 4, 4);
-                    FloatVectors.dot4(x, t * hidden, hidden, uRow, hidden, d);
+                    FloatVectors.dot4x2(x, t * hidden, hidden, gRow, uRow, hidden, d);
                     for (int j = 0; j < 4; j++) {
-                        act[(t + j) * inter + r] = silu(d[4 + j]) * d[j];
+                        act[(t + j) * inter + r] = silu(d[j]) * d[4 + j];
                     }
                 }
                 for (; t < end; t++) {

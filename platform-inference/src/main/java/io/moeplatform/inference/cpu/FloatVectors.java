@@ -91,6 +91,50 @@ final class FloatVectors {
         return v.lane(0);
     }
 
+    /**
+     * Eight dot products: four rows of {@code x} (at {@code xo + j * stride})
+     * against two weight rows; {@code out[j]} against {@code w0},
+     * {@code out[4 + j]} against {@code w1}. Each with exactly the arithmetic of
+     * {@link #dot}; sharing the loads of x halves the memory traffic per FMA.
+     */
+    static void dot4x2(float[] x, int xo, int stride, float[] w0, float[] w1, int n, float[] out) {
+        FloatVector a0 = FloatVector.zero(F);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        FloatVector b0 = a0;
+        FloatVector b1 = a0;
+        FloatVector b2 = a0;
+        FloatVector b3 = a0;
+        int i = 0;
+        int upper = F.loopBound(n);
+        for (; i < upper; i += L) {
+            FloatVector v0 = FloatVector.fromArray(F, w0, i);
+            FloatVector v1 = FloatVector.fromArray(F, w1, i);
+            FloatVector x0 = FloatVector.fromArray(F, x, xo + i);
+            FloatVector x1 = FloatVector.fromArray(F, x, xo + stride + i);
+            FloatVector x2 = FloatVector.fromArray(F, x, xo + 2 * stride + i);
+            FloatVector x3 = FloatVector.fromArray(F, x, xo + 3 * stride + i);
+            a0 = x0.fma(v0, a0);
+            a1 = x1.fma(v0, a1);
+            a2 = x2.fma(v0, a2);
+            a3 = x3.fma(v0, a3);
+            b0 = x0.fma(v1, b0);
+            b1 = x1.fma(v1, b1);
+            b2 = x2.fma(v1, b2);
+            b3 = x3.fma(v1, b3);
+        }
+        float[] s = {sum(a0), sum(a1), sum(a2), sum(a3), sum(b0), sum(b1), sum(b2), sum(b3)};
+        for (; i < n; i++) {
+            for (int j = 0; j < 4; j++) {
+                float xv = x[xo + j * stride + i];
+                s[j] += xv * w0[i];
+                s[4 + j] += xv * w1[i];
+            }
+        }
+        System.arraycopy(s, 0, out, 0, 8);
+    }
+
     /** {@code y[yo + i] += a * x[xo + i]}. */
     static void axpy(float a, float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.moeplatform.inference.EngineOverloadedException;
 import io.moeplatform.inference.EngineStatus;
-import io.moeplatform.inference.GenerationFailedException;
 import io.moeplatform.inference.GenerationHandle;
 import io.moeplatform.inference.GenerationRequest;
 import io.moeplatform.inference.InvalidGenerationRequestException;
@@ -12,33 +11,16 @@ import io.moeplatform.inference.ModelInfo;
 import io.moeplatform.inference.ModelNotFoundException;
 import io.moeplatform.inference.PromptCodec;
 import io.moeplatform.inference.SamplingParams;
-import io.moeplatform.inference.engine.kv.KvBlockAllocator;
 import io.moeplatform.inference.engine.schedule.Scheduler;
-import io.moeplatform.inference.engine.schedule.SchedulerLimits;
-import io.moeplatform.inference.engine.schedule.Sequence;
-import io.moeplatform.inference.engine.schedule.SequenceGroup;
-import io.moeplatform.inference.engine.schedule.StepPlan;
 import io.moeplatform.inference.model.KvCacheGeometry;
-import io.moeplatform.inference.model.StepBatch;
-import io.moeplatform.inference.model.StepResult;
-import io.moeplatform.inference.sampling.SampledToken;
 import io.moeplatform.inference.sampling.Samplers;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The engine of one served model in this process. {@link #submit} validates
@@ -50,34 +32,17 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalInferenceEngine implements InferenceEngine {
 
-    private static final Logger log = LoggerFactory.getLogger(LocalInferenceEngine.class);
     private static final int MAX_TENANT_TAGS = 20;
-    private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
-    private static final long QUEUE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
     private final ServedModel model;
     private final SamplerFactory samplers;
     private final EngineOptions options;
     private final String backendNote;
-    private final KvBlockAllocator allocator;
-    private final Scheduler scheduler;
     private final RequestValidator validator;
-    private final EngineMetrics metrics;
     private final Executor delivery = task -> Thread.ofVirtual().name("moe-engine-events").start(task);
-    private final ConcurrentLinkedQueue<InFlightRequest> submissions = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<InFlightRequest> cancellations = new ConcurrentLinkedQueue<>();
-    /** Requests submitted and not yet admitted, cancelled, expired or failed: the bounded queue. */
-    private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong arrivals = new AtomicLong();
-    /** Requests the loop knows about and that have not ended. */
-    private final Set<InFlightRequest> inFlight = new LinkedHashSet<>();
-    private final Thread loop;
-    private volatile boolean closed;
-    private volatile boolean loopEnded;
-    private volatile EngineMetrics.EngineStatusSnapshot snapshot;
-    private volatile double prefixCacheHitRate;
-    private volatile int snapshotReferenced;
-    private long reportedPreemptions;
+    private final EngineLoop loop;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
      * Starts an engine for a model directory. Device {@code cuda} fails because the
@@ -112,15 +77,10 @@ public final class LocalInferenceEngine implements InferenceEngine {
         this.options = options;
         this.backendNote = options.device() == Device.CUDA ? "" : backendNote(options.device());
         KvCacheGeometry geometry = model.executor().kvCacheGeometry();
-        this.allocator = new KvBlockAllocator(geometry.blockCount(), geometry.blockSize());
-        this.scheduler = new Scheduler(allocator,
-                new SchedulerLimits(options.maxBatchTokens(), options.maxRunningSequences(), options.prefixCaching()));
         this.validator = new RequestValidator(model.executor().vocabularySize(), model.executor().contextLength(),
                 geometry.blockCount() * geometry.blockSize(), options.maxRunningSequences());
-        this.snapshot = new EngineMetrics.EngineStatusSnapshot(0, 0, 0, geometry.blockCount());
-        this.metrics = new EngineMetrics(registry, model.name(), MAX_TENANT_TAGS, () -> snapshot);
-        this.loop = Thread.ofPlatform().name("moe-engine-loop-" + model.name()).daemon().unstarted(this::runLoop);
-        loop.start();
+        this.loop = new EngineLoop(model, options,
+                snapshot -> new EngineMetrics(registry, model.name(), MAX_TENANT_TAGS, snapshot));
     }
 
     private static String backendNote(Device device) {
@@ -156,21 +116,14 @@ public final class LocalInferenceEngine implements InferenceEngine {
         requireModel(request.modelId());
         validator.validate(request);
         List<ChoiceOutput> choices = choices(request);
-        if (closed) {
+        if (loop.stopped()) {
             throw new EngineOverloadedException("The engine is shutting down; retry on another replica");
         }
-        int limit = options.maxQueuedRequests();
-        if (queued.getAndUpdate(count -> count < limit ? count + 1 : count) >= limit) {
-            throw new EngineOverloadedException("The engine's queue is full (" + limit
-                    + " requests waiting for admission); retry later");
-        }
         InFlightRequest inFlightRequest = new InFlightRequest(request, arrivals.getAndIncrement(), System.nanoTime(),
-                delivery, choices, this::requestCancel);
-        submissions.add(inFlightRequest);
-        LockSupport.unpark(loop);
-        if (loopEnded && submissions.remove(inFlightRequest)) {
-            // close() won the race: the loop will never see this request, so end it here
-            inFlightRequest.cancelled(System.nanoTime());
+                delivery, choices, loop::cancel);
+        if (!loop.offer(inFlightRequest)) {
+            throw new EngineOverloadedException("The engine's queue is full (" + options.maxQueuedRequests()
+                    + " requests waiting for admission); retry later");
         }
         return inFlightRequest;
     }
@@ -194,217 +147,26 @@ public final class LocalInferenceEngine implements InferenceEngine {
         return choices;
     }
 
-    private void requestCancel(InFlightRequest request) {
-        cancellations.add(request);
-        LockSupport.unpark(loop);
-    }
-
     @Override
     public EngineStatus status() {
-        EngineMetrics.EngineStatusSnapshot now = snapshot;
-        return new EngineStatus(!closed, model.executor().backend(), backendNote, models(), now.runningSequences(),
-                now.waitingRequests(), now.kvBlocksUsed(), now.kvBlocksTotal(), prefixCacheHitRate,
-                metrics.tokensPerSecond(System.nanoTime()));
+        EngineMetrics.EngineStatusSnapshot now = loop.snapshot();
+        return new EngineStatus(!loop.stopped(), model.executor().backend(), backendNote, models(),
+                now.runningSequences(), now.waitingRequests(), now.kvBlocksUsed(), now.kvBlocksTotal(),
+                loop.prefixCacheHitRate(), loop.metrics().tokensPerSecond(System.nanoTime()));
     }
 
-    /**
-     * KV blocks held by sequences after the last step (cached but unreferenced
-     * blocks not counted), for leak checks.
-     */
+    /** KV blocks held by sequences after the last step, for leak checks. */
     int referencedKvBlocks() {
-        return snapshotReferenced;
+        return loop.referencedKvBlocks();
     }
 
+    /** Cancels what is in flight, stops the loop, then closes the model. Idempotent. */
     @Override
     public void close() {
-        if (closed) {
-            return;
+        if (closed.compareAndSet(false, true)) {
+            loop.stop();
+            model.executor().close();
+            model.tokenizer().close();
         }
-        closed = true;
-        LockSupport.unpark(loop);
-        try {
-            loop.join(TimeUnit.SECONDS.toMillis(30));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        model.executor().close();
-        model.tokenizer().close();
-    }
-
-    private void runLoop() {
-        while (!closed) {
-            try {
-                takeSubmissions();
-                takeCancellations();
-                expireWaiting();
-                StepPlan plan = scheduler.schedule();
-                if (plan.isEmpty()) {
-                    publishSnapshot();
-                    LockSupport.parkNanos(scheduler.waitingRequests() > 0 ? QUEUE_CHECK_NANOS : IDLE_PARK_NANOS);
-                    continue;
-                }
-                runStep(plan);
-                publishSnapshot();
-            } catch (RuntimeException | Error e) {
-                log.error("Engine loop failed outside a step; failing every request in flight", e);
-                failAll(e);
-            }
-        }
-        loopEnded = true;
-        takeSubmissions();
-        long now = System.nanoTime();
-        for (InFlightRequest request : List.copyOf(inFlight)) {
-            scheduler.abort(request);
-            request.cancelled(now);
-        }
-        inFlight.clear();
-        publishSnapshot();
-    }
-
-    private void takeSubmissions() {
-        for (InFlightRequest request; (request = submissions.poll()) != null;) {
-            inFlight.add(request);
-            scheduler.enqueue(request);
-        }
-    }
-
-    private void takeCancellations() {
-        long now = System.nanoTime();
-        for (InFlightRequest request; (request = cancellations.poll()) != null;) {
-            if (inFlight.remove(request)) {
-                scheduler.abort(request);
-                leaveQueue(request);
-                request.cancelled(now);
-            }
-        }
-    }
-
-    private void expireWaiting() {
-        Duration timeout = options.queueTimeout();
-        if (timeout.isZero() || timeout.isNegative()) {
-            return; // no queue time limit configured
-        }
-        long now = System.nanoTime();
-        for (SequenceGroup group : scheduler.expireWaiting(now - timeout.toNanos())) {
-            InFlightRequest request = (InFlightRequest) group;
-            inFlight.remove(request);
-            leaveQueue(request);
-            request.fail(new EngineOverloadedException("The request waited longer than the queue time limit of "
-                    + timeout.toMillis() + " ms for a place in the batch; retry later"));
-        }
-    }
-
-    private void leaveQueue(InFlightRequest request) {
-        if (request.leaveQueue()) {
-            queued.decrementAndGet();
-        }
-    }
-
-    private void runStep(StepPlan plan) {
-        long start = System.nanoTime();
-        List<Sequence> scheduled = plan.sequences();
-        List<Sequence> sampling = new ArrayList<>();
-        Set<InFlightRequest> requests = new LinkedHashSet<>();
-        for (Sequence sequence : scheduled) {
-            InFlightRequest request = (InFlightRequest) sequence.group();
-            requests.add(request);
-            if (request.leaveQueue()) {
-                queued.decrementAndGet();
-                metrics.admitted(sequence.promptLength(), request.cachedPromptTokens());
-            }
-            request.scheduled(start);
-            if (plan.samples(sequence)) {
-                sampling.add(sequence);
-            }
-        }
-        reportPreemptions();
-        StepBatch batch = plan.batch();
-        StepResult result;
-        try {
-            result = model.executor().forward(batch);
-            if (result.logits().length != sampling.size()) {
-                throw new IllegalStateException("executor returned " + result.logits().length + " logit rows for "
-                        + sampling.size() + " slices that asked for them");
-            }
-        } catch (RuntimeException e) {
-            fail(requests, e);
-            return;
-        }
-        scheduler.complete(plan);
-        long now = System.nanoTime();
-        for (int row = 0; row < sampling.size(); row++) {
-            Sequence sequence = sampling.get(row);
-            InFlightRequest request = (InFlightRequest) sequence.group();
-            if (request.done()) {
-                continue;
-            }
-            try {
-                sampleAndEmit(request, sequence, result.logits()[row], now);
-            } catch (RuntimeException e) {
-                fail(Set.of(request), e);
-            }
-        }
-        metrics.step(System.nanoTime() - start, scheduled.size(), batch.tokenCount());
-    }
-
-    private void sampleAndEmit(InFlightRequest request, Sequence sequence, float[] logits, long now) {
-        List<Sequence> choices = scheduler.fork(sequence);
-        int maxTokens = request.request().sampling().maxTokens();
-        int contextLength = model.executor().contextLength();
-        for (Sequence choice : choices) {
-            ChoiceOutput output = request.choice(choice.choice());
-            float[] row = choices.size() > 1 ? logits.clone() : logits;
-            SampledToken sampled = output.sampler().sample(row, output.history());
-            choice.append(sampled.tokenId());
-            boolean atLimit = choice.generatedCount() >= maxTokens || choice.length() >= contextLength;
-            boolean firstToken = request.firstTokenNanos() < 0;
-            if (output.lastTokenNanos >= 0) {
-                metrics.interToken(now - output.lastTokenNanos);
-            }
-            boolean ended = request.emitToken(choice.choice(), sampled, atLimit, model.tokenizer(), now);
-            if (firstToken) {
-                metrics.firstToken(Duration.ofNanos(now - request.submittedNanos()));
-            }
-            metrics.generated(request.tenantId(), 1, now);
-            if (ended) {
-                scheduler.finish(choice);
-            }
-        }
-        if (request.done()) {
-            inFlight.remove(request);
-        }
-    }
-
-    private void fail(Set<InFlightRequest> requests, Throwable cause) {
-        List<String> ids = requests.stream().map(InFlightRequest::requestId).toList();
-        log.error("Engine step failed for requests {}", ids, cause);
-        for (InFlightRequest request : requests) {
-            scheduler.abort(request);
-            inFlight.remove(request);
-            leaveQueue(request);
-            request.fail(new GenerationFailedException(
-                    "The engine failed while generating request " + request.requestId() + "; it was logged", cause));
-        }
-    }
-
-    private void failAll(Throwable cause) {
-        fail(new HashSet<>(inFlight), cause);
-    }
-
-    private void reportPreemptions() {
-        long preemptions = scheduler.preemptions();
-        if (preemptions > reportedPreemptions) {
-            metrics.preempted(preemptions - reportedPreemptions);
-            reportedPreemptions = preemptions;
-        }
-    }
-
-    private void publishSnapshot() {
-        reportPreemptions();
-        snapshot = new EngineMetrics.EngineStatusSnapshot(scheduler.runningSequences(), scheduler.waitingRequests(),
-                allocator.usedBlocks(), allocator.blockCount());
-        snapshotReferenced = allocator.referencedBlocks();
-        long lookedUp = scheduler.promptTokensLookedUp();
-        prefixCacheHitRate = lookedUp == 0 ? 0 : (double) scheduler.promptTokensFromCache() / lookedUp;
     }
 }

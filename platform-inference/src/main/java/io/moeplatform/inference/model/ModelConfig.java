@@ -134,9 +134,18 @@ public record ModelConfig(Architecture architecture, int vocabularySize, int hid
         if (arch == Architecture.QWEN2_MOE && c.path("use_sliding_window").asBoolean(false)) {
             throw new IllegalArgumentException("use_sliding_window=true is not supported");
         }
+        int topK = integer(c, "num_experts_per_tok", null);
+        if (topK <= 0 || topK > experts) {
+            throw new IllegalArgumentException("num_experts_per_tok is " + topK + "; it must be between 1 and the "
+                    + experts + " experts");
+        }
+        if (heads % kvHeads != 0 || headDim % 2 != 0) {
+            throw new IllegalArgumentException("num_attention_heads (" + heads + ") must be a multiple of "
+                    + "num_key_value_heads (" + kvHeads + ") and head_dim (" + headDim + ") even");
+        }
         String dtype = c.hasNonNull("dtype") ? text(c, "dtype") : text(c, "torch_dtype");
         return new ModelConfig(arch, integer(c, "vocab_size", null), hidden, layers, heads, kvHeads, headDim,
-                intermediate, expertInter, sharedInter, experts, integer(c, "num_experts_per_tok", null), normTopK,
+                intermediate, expertInter, sharedInter, experts, topK, normTopK,
                 Set.copyOf(dense), c.path("rms_norm_eps").asDouble(1e-6), integer(c, "max_position_embeddings", null),
                 c.path("tie_word_embeddings").asBoolean(false), qkvBias,
                 arch != Architecture.QWEN2_MOE && attentionBias, rope(c, arch), dtype, c.get("eos_token_id"));

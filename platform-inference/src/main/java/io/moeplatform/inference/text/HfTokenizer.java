@@ -54,18 +54,26 @@ public final class HfTokenizer implements Tokenizer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read tokenizer file " + tokenizerJson, e);
         }
+        return load(json, tokenizerJson.toString());
+    }
+
+    /**
+     * Loads a {@code tokenizer.json} from its bytes; {@code source} names it in
+     * error messages.
+     */
+    public static HfTokenizer load(byte[] json, String source) {
         TokenizerDefinition definition;
         try {
-            definition = TokenizerDefinition.of(JsonMapper.shared().readTree(json), tokenizerJson.toString());
+            definition = TokenizerDefinition.of(JsonMapper.shared().readTree(json), source);
         } catch (JacksonException e) {
-            throw new IllegalArgumentException(tokenizerJson + " is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException(source + " is not valid JSON: " + e.getOriginalMessage(), e);
         }
         try {
             return new HfTokenizer(HuggingFaceTokenizer.newInstance(new ByteArrayInputStream(json), OPTIONS),
                     definition);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException(
-                    tokenizerJson + " is not a tokenizer the Hugging Face tokenizers library accepts: "
+                    source + " is not a tokenizer the Hugging Face tokenizers library accepts: "
                             + e.getMessage(),
                     e);
         }

@@ -29,6 +29,7 @@ class LocalInferenceEngineTests {
     private static final StopConditions NO_EOS = new StopConditions(List.of(), Set.of(), true);
     private final List<LocalInferenceEngine> engines = new ArrayList<>();
     private ToyExecutor executor;
+    private GatedExecutor gate;
     private SimpleMeterRegistry registry;
 
     record Config(int blockSize, int blocks, int maxBatchTokens, int maxRunning, int maxQueued, Duration queueTimeout,
@@ -56,9 +57,10 @@ class LocalInferenceEngineTests {
 
     private LocalInferenceEngine engine(Config config) {
         executor = new ToyExecutor(config.blockSize(), config.blocks(), 512);
+        gate = new GatedExecutor(executor);
         registry = new SimpleMeterRegistry();
         ToyTokenizer tokenizer = new ToyTokenizer();
-        ServedModel model = new ServedModel("toy", executor, tokenizer, new ToyCodec(tokenizer, 512),
+        ServedModel model = new ServedModel("toy", gate, tokenizer, new ToyCodec(tokenizer, 512),
                 Set.of(ToyTokenizer.EOS));
         EngineOptions options = new EngineOptions(Path.of("toy"), "toy", Device.CPU, 1, config.blockSize(), 0,
                 config.maxBatchTokens(), config.maxRunning(), config.maxQueued(), config.queueTimeout(),
@@ -181,16 +183,16 @@ class LocalInferenceEngineTests {
     @Test
     void cancelEndsWithCancelledChoiceAndFreesEveryBlock() throws Exception {
         LocalInferenceEngine engine = engine(Config.roomy());
+        gate.holdAt(4);
         GenerationHandle handle = engine.submit(request("long", prompt(4, 30), 400));
         EventCollector collector = EventCollector.of(handle);
-        while (collector.tokens(0).size() < 3) {
-            Thread.sleep(1);
-        }
+        gate.awaitHeld();
         handle.cancel();
+        gate.open();
         collector.await();
-
         assertThat(collector.finish(0)).isEqualTo(FinishReason.CANCELLED);
-        assertThat(collector.usage().completionTokens()).isEqualTo(collector.tokens(0).size()).isLessThan(400);
+        assertThat(collector.tokens(0)).as("the held step still delivers its token").hasSize(4);
+        assertThat(collector.usage().completionTokens()).isEqualTo(4);
         awaitNoReferencedBlocks(engine);
     }
 
@@ -263,13 +265,14 @@ class LocalInferenceEngineTests {
 
     @Test
     void requestWaitingLongerThanQueueTimeoutFailsAsOverloaded() throws Exception {
-        LocalInferenceEngine engine = engine(Config.roomy().withQueue(1, 8, Duration.ofMillis(50)));
-        executor.hold();
+        // long enough that the first request is surely admitted, not expired, on a loaded machine
+        LocalInferenceEngine engine = engine(Config.roomy().withQueue(1, 8, Duration.ofMillis(300)));
+        gate.holdAt(1);
         EventCollector running = EventCollector.of(engine.submit(request("running", prompt(5, 8), 4)));
-        executor.awaitForward();
+        gate.awaitHeld();
         EventCollector waiting = EventCollector.of(engine.submit(request("waiting", prompt(6, 8), 4)));
-        Thread.sleep(150);
-        executor.open();
+        Thread.sleep(400);
+        gate.open();
 
         assertThat(waiting.awaitError()).isInstanceOf(EngineOverloadedException.class)
                 .hasMessageContaining("queue time limit");
@@ -281,15 +284,15 @@ class LocalInferenceEngineTests {
     @Test
     void fullQueueRejectsInsteadOfGrowing() throws Exception {
         LocalInferenceEngine engine = engine(Config.roomy().withQueue(1, 2, Duration.ofSeconds(30)));
-        executor.hold();
+        gate.holdAt(1);
         EventCollector first = EventCollector.of(engine.submit(request("first", prompt(5, 8), 2)));
-        executor.awaitForward();
+        gate.awaitHeld();
         EventCollector second = EventCollector.of(engine.submit(request("second", prompt(6, 8), 2)));
         EventCollector third = EventCollector.of(engine.submit(request("third", prompt(7, 8), 2)));
 
         assertThatThrownBy(() -> engine.submit(request("fourth", prompt(8, 8), 2)))
                 .isInstanceOf(EngineOverloadedException.class).hasMessageContaining("queue is full (2 requests");
-        executor.open();
+        gate.open();
         for (EventCollector collector : List.of(first, second, third)) {
             assertThat(collector.await().tokens(0)).hasSize(2);
         }

@@ -37,13 +37,15 @@ class RealModelEngineTests {
     private static final StopConditions NO_EOS = new StopConditions(List.of(), Set.of(), true);
     private final List<LocalInferenceEngine> engines = new ArrayList<>();
     private SimpleMeterRegistry registry;
+    private GatedExecutor gate;
 
     private LocalInferenceEngine engine(int blocks, int maxBatchTokens, int maxRunning, int maxQueued,
             Duration queueTimeout, boolean prefixCaching) {
         CpuModelExecutor executor = CpuModelExecutor.open(modelDirectory(),
                 new CpuExecutorOptions(1, 4, 0, blocks, false));
+        gate = new GatedExecutor(executor);
         IdTokenizer tokenizer = new IdTokenizer(executor.vocabularySize());
-        ServedModel model = new ServedModel("qwen3-tiny", executor, tokenizer, new IdCodec(tokenizer, 128),
+        ServedModel model = new ServedModel("qwen3-tiny", gate, tokenizer, new IdCodec(tokenizer, 128),
                 new HashSet<>(executor.generationConfig().eosTokenIds()));
         EngineOptions options = new EngineOptions(modelDirectory(), "qwen3-tiny", Device.CPU, 1, 4, 0, maxBatchTokens,
                 maxRunning, maxQueued, queueTimeout, prefixCaching, false);
@@ -159,17 +161,22 @@ class RealModelEngineTests {
 
     @Test
     void cancelAndQueueTimeoutReturnEveryBlock() throws Exception {
-        LocalInferenceEngine engine = engine(256, 8, 1, 64, Duration.ofMillis(1), true);
+        // the limit must be long enough that the first request is surely admitted, not expired
+        LocalInferenceEngine engine = engine(256, 8, 1, 64, Duration.ofMillis(300), true);
+        gate.holdAt(6);
         GenerationHandle cancelled = engine.submit(request("cancelled", realPrompt(60, 30), 90));
         EventCollector cancelledEvents = EventCollector.of(cancelled);
-        while (cancelledEvents.tokens(0).isEmpty()) {
-            Thread.sleep(1); // admitted: the next request must wait behind it
-        }
+        gate.awaitHeld();
         EventCollector expired = EventCollector.of(engine.submit(request("expired", realPrompt(61, 9), 5)));
-        assertThat(expired.awaitError()).isInstanceOf(EngineOverloadedException.class);
+        Thread.sleep(400);
         cancelled.cancel();
+        gate.open();
+
+        assertThat(expired.awaitError()).isInstanceOf(EngineOverloadedException.class);
         cancelledEvents.await();
         assertThat(cancelledEvents.finish(0)).isEqualTo(FinishReason.CANCELLED);
+        assertThat(cancelledEvents.usage().completionTokens())
+                .as("chunks 8+8+8+6 end with token 1; calls 5 and 6 decode").isEqualTo(3);
         awaitNoReferencedBlocks(engine);
         assertThat(engine.status().waitingRequests()).isZero();
     }

@@ -6,8 +6,6 @@ import io.moeplatform.inference.model.SequenceSlice;
 import io.moeplatform.inference.model.StepBatch;
 import io.moeplatform.inference.model.StepResult;
 import java.util.Arrays;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
 import java.util.function.Predicate;
 
 /**
@@ -25,8 +23,6 @@ final class ToyExecutor implements ModelExecutor {
     private final KvCacheGeometry geometry;
     private final int[] kv;
     private volatile Predicate<SequenceSlice> failWhen = slice -> false;
-    private volatile Semaphore gate;
-    private final CountDownLatch entered = new CountDownLatch(1);
     long forwardCalls;
     long computedTokens;
     int maxSlicesInStep;
@@ -36,24 +32,6 @@ final class ToyExecutor implements ModelExecutor {
         this.geometry = new KvCacheGeometry(blockSize, blockCount, blockSize * 8L);
         this.kv = new int[blockSize * blockCount];
         Arrays.fill(kv, -1);
-    }
-
-    /** Blocks forward passes until {@link #open()}. */
-    void hold() {
-        gate = new Semaphore(0);
-    }
-
-    void open() {
-        Semaphore current = gate;
-        gate = null;
-        if (current != null) {
-            current.release(Integer.MAX_VALUE / 2);
-        }
-    }
-
-    /** Waits until a forward pass has started. */
-    void awaitForward() throws InterruptedException {
-        entered.await();
     }
 
     void failWhen(Predicate<SequenceSlice> condition) {
@@ -87,11 +65,6 @@ final class ToyExecutor implements ModelExecutor {
 
     @Override
     public StepResult forward(StepBatch batch) {
-        entered.countDown();
-        Semaphore current = gate;
-        if (current != null) {
-            current.acquireUninterruptibly();
-        }
         forwardCalls++;
         maxSlicesInStep = Math.max(maxSlicesInStep, batch.slices().size());
         float[][] logits = new float[(int) batch.slices().stream().filter(SequenceSlice::needsLogits).count()][];
