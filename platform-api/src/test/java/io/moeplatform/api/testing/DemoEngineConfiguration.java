@@ -17,9 +17,12 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The real engine ({@link LocalInferenceEngine}, CPU executor, the demo qwen3_moe checkpoint) for API tests. Only
- * the tokenizer and chat template are test stand-ins, until the demo model's tokenizer files and
- * InferenceAutoConfiguration are merged.
+ * The real engine ({@link LocalInferenceEngine} with the product samplers, CPU executor, the demo qwen3_moe
+ * checkpoint) for API tests; InferenceAutoConfiguration backs off for this bean. Two parts are stand-ins:
+ * {@code LocalInferenceEngine.start} cannot load a directory yet, and the demo's tokenizer.json (265 tokens) does not
+ * cover the demo model's 512-token vocabulary, so generated ids above 264 fail detokenization in the engine; the
+ * {@link ByteTokenizer} covers every id. The engine is small on purpose (4 running, 4 queued) so that an overload
+ * is reachable from a test.
  */
 @TestConfiguration(proxyBeanMethods = false)
 public class DemoEngineConfiguration {
