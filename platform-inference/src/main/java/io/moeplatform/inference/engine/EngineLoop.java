@@ -249,6 +249,7 @@ final class EngineLoop {
     }
 
     private void sampleAndEmit(InFlightRequest request, Sequence sequence, float[] logits, long now) {
+        maskPaddedVocabulary(logits);
         List<Sequence> choices = scheduler.fork(sequence);
         int maxTokens = request.request().sampling().maxTokens();
         int contextLength = model.executor().contextLength();
@@ -273,6 +274,18 @@ final class EngineLoop {
         }
         if (request.done()) {
             inFlight.remove(request);
+        }
+    }
+
+    /**
+     * Checkpoints often pad {@code vocab_size} beyond the tokenizer's tokens (e.g.
+     * Qwen3: 151,936 rows, 151,669 tokens); those rows are no tokens, so they are
+     * never sampled.
+     */
+    private void maskPaddedVocabulary(float[] logits) {
+        int tokens = model.tokenizer().vocabularySize();
+        if (tokens > 0 && tokens < logits.length) {
+            java.util.Arrays.fill(logits, tokens, logits.length, Float.NEGATIVE_INFINITY);
         }
     }
 

@@ -11,12 +11,19 @@ import io.moeplatform.inference.ModelInfo;
 import io.moeplatform.inference.ModelNotFoundException;
 import io.moeplatform.inference.PromptCodec;
 import io.moeplatform.inference.SamplingParams;
+import io.moeplatform.inference.cpu.CpuExecutorOptions;
+import io.moeplatform.inference.cpu.CpuModelExecutor;
 import io.moeplatform.inference.engine.schedule.Scheduler;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.sampling.Samplers;
+import io.moeplatform.inference.text.HfPromptCodec;
+import io.moeplatform.inference.text.ModelTextAssets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -53,17 +60,48 @@ public final class LocalInferenceEngine implements InferenceEngine {
         return start(options, new SimpleMeterRegistry());
     }
 
-    /** As {@link #start(EngineOptions)}, with the engine's meters on {@code registry}. */
+    /**
+     * As {@link #start(EngineOptions)}, with the engine's meters on
+     * {@code registry}. Loads the weights with the CPU executor and the tokenizer
+     * and chat template from the same directory; end-of-sequence tokens are those
+     * of generation_config.json plus the tokenizer config's {@code eos_token}.
+     */
     public static LocalInferenceEngine start(EngineOptions options, MeterRegistry registry) {
-        backendNote(options.device());
-        throw new IllegalStateException("Cannot load the model directory " + options.modelPath()
-                + ": this build has no CPU executor or text-assets loader yet (branches h1-model and h2-text are not merged)");
+        String note = backendNote(options.device());
+        CpuModelExecutor executor = CpuModelExecutor.open(options.modelPath(), CpuExecutorOptions.from(options));
+        try {
+            ModelTextAssets text = ModelTextAssets.load(options.modelPath());
+            try {
+                Set<Integer> eos = new HashSet<>(executor.generationConfig().eosTokenIds());
+                eos.addAll(text.endOfSequenceIds());
+                ServedModel model = new ServedModel(servedModelName(options), executor, text.tokenizer(),
+                        HfPromptCodec.of(text, executor.contextLength()), eos);
+                return new LocalInferenceEngine(model, standardSamplers(model), options, registry, note);
+            } catch (RuntimeException e) {
+                text.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            executor.close();
+            throw e;
+        }
+    }
+
+    private static String servedModelName(EngineOptions options) {
+        if (!options.servedModelName().isBlank()) {
+            return options.servedModelName();
+        }
+        Path name = options.modelPath().toAbsolutePath().normalize().getFileName();
+        return name == null ? "model" : name.toString();
+    }
+
+    private static SamplerFactory standardSamplers(ServedModel model) {
+        return (params, seed) -> Samplers.create(params, seed, model.executor().vocabularySize());
     }
 
     /** An engine over an already loaded model with the standard samplers. */
     public LocalInferenceEngine(ServedModel model, EngineOptions options, MeterRegistry registry) {
-        this(model, (params, seed) -> Samplers.create(params, seed, model.executor().vocabularySize()), options,
-                registry);
+        this(model, standardSamplers(model), options, registry);
     }
 
     /**
@@ -72,12 +110,19 @@ public final class LocalInferenceEngine implements InferenceEngine {
      */
     public LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
             MeterRegistry registry) {
+        this(model, samplers, options, registry, options.device() == Device.AUTO ? backendNote(Device.AUTO) : "");
+    }
+
+    private LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
+            MeterRegistry registry, String backendNote) {
         this.model = model;
         this.samplers = samplers;
         this.options = options;
-        this.backendNote = options.device() == Device.CUDA ? "" : backendNote(options.device());
+        this.backendNote = backendNote;
         KvCacheGeometry geometry = model.executor().kvCacheGeometry();
-        this.validator = new RequestValidator(model.executor().vocabularySize(), model.executor().contextLength(),
+        this.validator = new RequestValidator(
+                Math.min(model.executor().vocabularySize(), model.tokenizer().vocabularySize()),
+                model.executor().contextLength(),
                 geometry.blockCount() * geometry.blockSize(), options.maxRunningSequences());
         this.loop = new EngineLoop(model, options,
                 snapshot -> new EngineMetrics(registry, model.name(), MAX_TENANT_TAGS, snapshot));

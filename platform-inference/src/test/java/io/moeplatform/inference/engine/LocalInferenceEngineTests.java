@@ -495,6 +495,22 @@ class LocalInferenceEngineTests {
     }
 
     @Test
+    void logitRowsBeyondTheTokenizersVocabularyAreNeverSampled() {
+        ToyExecutor own = new ToyExecutor(4, 512, 512);
+        ToyTokenizer tokenizer = new ToyTokenizer(20);
+        ServedModel model = new ServedModel("toy", own, tokenizer, new ToyCodec(tokenizer, 512), Set.of());
+        EngineOptions options = new EngineOptions(Path.of("toy"), "toy", Device.CPU, 1, 4, 0, 256, 16, 64,
+                Duration.ofSeconds(30), true, false);
+        LocalInferenceEngine engine = new LocalInferenceEngine(model, options, new SimpleMeterRegistry());
+        engines.add(engine);
+        SamplingParams sampling = new SamplingParams(1.5f, 0, 1f, 0f, 5L, 0f, 0f, 1f, 200, false, 0);
+        EventCollector collector = EventCollector
+                .of(engine.submit(request("padded", "tenant-a", new int[]{1, 2, 3}, sampling, NO_EOS, 1))).await();
+        assertThat(collector.tokens(0)).hasSize(200).allSatisfy(id -> assertThat(id).isBetween(0, 19));
+        assertInvalid(engine, request("beyond", new int[]{1, 20}, 5), "prompt", "outside the model's vocabulary");
+    }
+
+    @Test
     void cudaDeviceFailsWithClearMessage() {
         EngineOptions options = new EngineOptions(Path.of("model"), "m", Device.CUDA, 1, 16, 0, 256, 8, 8,
                 Duration.ofSeconds(1), true, false);

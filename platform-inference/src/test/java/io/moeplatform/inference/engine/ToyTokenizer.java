@@ -12,6 +12,16 @@ import java.util.Set;
 final class ToyTokenizer implements Tokenizer {
 
     static final int EOS = 63;
+    private final int vocabularySize;
+
+    ToyTokenizer() {
+        this(ToyExecutor.VOCABULARY);
+    }
+
+    /** A tokenizer that knows only the first {@code vocabularySize} ids (the rest of the logits are padding). */
+    ToyTokenizer(int vocabularySize) {
+        this.vocabularySize = vocabularySize;
+    }
     private static final String ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ";
 
     @Override
@@ -67,7 +77,7 @@ final class ToyTokenizer implements Tokenizer {
 
     @Override
     public int vocabularySize() {
-        return ToyExecutor.VOCABULARY;
+        return vocabularySize;
     }
 
     @Override
