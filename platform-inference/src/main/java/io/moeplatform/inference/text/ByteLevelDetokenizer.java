@@ -25,7 +25,10 @@ final class ByteLevelDetokenizer implements IncrementalDetokenizer {
 
     @Override
     public String push(int tokenId) {
-        if (skipSpecialTokens && definition.specialTokenIds().contains(tokenId)) {
+        // Ids without a token (a model's embedding rows beyond the tokenizer's vocabulary) decode to
+        // nothing, as in the full decode.
+        if (!definition.tokens().containsKey(tokenId)
+                || (skipSpecialTokens && definition.specialTokenIds().contains(tokenId))) {
             return "";
         }
         pending.writeBytes(definition.bytesOf(tokenId));

@@ -125,12 +125,7 @@ public final class HfTokenizer implements Tokenizer {
 
     /** Id of a token string (vocabulary or added), or -1. */
     public int tokenId(String token) {
-        for (var entry : definition.tokens().entrySet()) {
-            if (entry.getValue().equals(token)) {
-                return entry.getKey();
-            }
-        }
-        return -1;
+        return definition.idOf(token);
     }
 
     @Override

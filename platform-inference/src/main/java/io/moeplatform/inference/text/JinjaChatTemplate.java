@@ -4,9 +4,11 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
 import com.hubspot.jinjava.el.JinjavaInterpreterResolver;
-import com.hubspot.jinjava.interpret.RenderResult;
+import com.hubspot.jinjava.interpret.Context;
+import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.TemplateError;
 import com.hubspot.jinjava.lib.fn.ELFunctionDefinition;
+import com.hubspot.jinjava.tree.Node;
 import io.moeplatform.inference.ChatMessage;
 import io.moeplatform.inference.text.jinja.PythonStringMethods;
 import io.moeplatform.inference.text.jinja.PythonSyntax;
@@ -41,9 +43,11 @@ import jinjava.javax.el.CompositeELResolver;
  */
 public final class JinjaChatTemplate implements ChatTemplate {
 
+    private static final JinjavaConfig CONFIG = newConfig();
     private static final Jinjava JINJAVA = newJinjava();
 
-    private final String template;
+    /** Parsed once: parsing costs about as much as rendering, and syntax errors surface at load time. */
+    private final Node root;
     private final Map<String, Object> specialTokens;
 
     /**
@@ -56,7 +60,14 @@ public final class JinjaChatTemplate implements ChatTemplate {
     public JinjaChatTemplate(String template, Map<String, String> specialTokens) {
         // jinja2's keep_trailing_newline=False: a single trailing newline of the source is not output.
         String source = template.endsWith("\n") ? template.substring(0, template.length() - 1) : template;
-        this.template = PythonSyntax.rewrite(source);
+        var parser = JINJAVA.newInterpreter();
+        this.root = parser.parse(PythonSyntax.rewrite(source));
+        for (TemplateError error : parser.getErrors()) {
+            if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
+                throw new IllegalArgumentException("chat template does not parse, line " + error.getLineno() + ": "
+                        + error.getMessage());
+            }
+        }
         this.specialTokens = Map.copyOf(specialTokens);
     }
 
@@ -89,8 +100,18 @@ public final class JinjaChatTemplate implements ChatTemplate {
         context.putAll(kwargs);
         context.put("messages", messages);
         context.put("add_generation_prompt", addGenerationPrompt);
-        RenderResult result = JINJAVA.renderForResult(template, context);
-        for (TemplateError error : result.getErrors()) {
+        var interpreter = new JinjavaInterpreter(JINJAVA,
+                new Context(JINJAVA.getGlobalContextCopy(), context, CONFIG.getDisabled()), CONFIG);
+        String output;
+        List<TemplateError> errors;
+        JinjavaInterpreter.pushCurrent(interpreter);
+        try {
+            output = interpreter.render(root);
+            errors = interpreter.getErrorsCopy();
+        } finally {
+            JinjavaInterpreter.popCurrent();
+        }
+        for (TemplateError error : errors) {
             Throwable raised = raisedBy(error);
             if (raised != null) {
                 throw new IllegalArgumentException("the chat template rejected the messages: " + raised.getMessage());
@@ -100,7 +121,7 @@ public final class JinjaChatTemplate implements ChatTemplate {
                         + error.getMessage());
             }
         }
-        return result.getOutput();
+        return output;
     }
 
     private static Throwable raisedBy(TemplateError error) {
@@ -115,16 +136,22 @@ public final class JinjaChatTemplate implements ChatTemplate {
         return null;
     }
 
-    private static Jinjava newJinjava() {
+    private static JinjavaConfig newConfig() {
         var resolver = new CompositeELResolver();
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
-        var config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true).withElResolver(resolver)
+        // Nested interpretation would render "{{ ... }}" found inside variables: user messages would run as
+        // template code (template injection). jinja2 never does that.
+        return JinjavaConfig.newBuilder().withNestedInterpretationEnabled(false).withTrimBlocks(true)
+                .withLstripBlocks(true).withElResolver(resolver)
                 .withLegacyOverrides(LegacyOverrides.newBuilder().withUsePyishObjectMapper(true)
                         .withKeepNullableLoopValues(true).withUseNaturalOperatorPrecedence(false)
                         .withParseWhitespaceControlStrictly(true).withUseTrimmingForNotesAndExpressions(true).build())
                 .build();
-        var jinjava = new Jinjava(config);
+    }
+
+    private static Jinjava newJinjava() {
+        var jinjava = new Jinjava(CONFIG);
         jinjava.registerFilter(new TojsonFilter());
         jinjava.registerFunction(new ELFunctionDefinition("", "raise_exception", TemplateFunctions.class,
                 "raiseException", Object.class));

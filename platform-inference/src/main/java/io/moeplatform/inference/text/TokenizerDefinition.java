@@ -61,6 +61,16 @@ record TokenizerDefinition(Map<Integer, String> tokens, Set<Integer> addedTokenI
         return false;
     }
 
+    /** Id of a token string, or -1; a linear scan, for the few look-ups made at load time. */
+    int idOf(String token) {
+        for (var entry : tokens.entrySet()) {
+            if (entry.getValue().equals(token)) {
+                return entry.getKey();
+            }
+        }
+        return -1;
+    }
+
     int vocabularySize() {
         return tokens.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
     }

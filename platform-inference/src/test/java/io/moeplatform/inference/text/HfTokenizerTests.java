@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -27,14 +26,8 @@ class HfTokenizerTests {
 
     @BeforeAll
     static void load() {
-        qwen = HfTokenizer.load(TestTokenizers.directory(TestTokenizers.QWEN3).resolve("tokenizer.json"));
-        deepseek = HfTokenizer.load(TestTokenizers.directory(TestTokenizers.DEEPSEEK_V3).resolve("tokenizer.json"));
-    }
-
-    @AfterAll
-    static void close() {
-        qwen.close();
-        deepseek.close();
+        qwen = TestTokenizers.tokenizer(TestTokenizers.QWEN3);
+        deepseek = TestTokenizers.tokenizer(TestTokenizers.DEEPSEEK_V3);
     }
 
     @Test

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,14 +25,8 @@ class IncrementalDetokenizerTests {
 
     @BeforeAll
     static void load() {
-        qwen = HfTokenizer.load(TestTokenizers.directory(TestTokenizers.QWEN3).resolve("tokenizer.json"));
-        deepseek = HfTokenizer.load(TestTokenizers.directory(TestTokenizers.DEEPSEEK_V3).resolve("tokenizer.json"));
-    }
-
-    @AfterAll
-    static void close() {
-        qwen.close();
-        deepseek.close();
+        qwen = TestTokenizers.tokenizer(TestTokenizers.QWEN3);
+        deepseek = TestTokenizers.tokenizer(TestTokenizers.DEEPSEEK_V3);
     }
 
     @Test
@@ -68,6 +61,14 @@ class IncrementalDetokenizerTests {
         var detokenizer = qwen.newDetokenizer(false);
         assertThat(detokenizer.push(ids[0])).isEmpty();
         assertThat(detokenizer.flush()).isEqualTo(qwen.decode(new int[]{ids[0]}, false)).contains("\uFFFD");
+    }
+
+    @Test
+    void idsBeyondTheTokenizerVocabularyDecodeToNothingLikeTheFullDecode() {
+        // Qwen3 models have 151936 embedding rows, the tokenizer 151669 tokens
+        int[] ids = {9707, 151800, 0, 151935};
+        assertThat(qwen.decode(ids, false)).isEqualTo("Hello!");
+        assertStreams(qwen, ids);
     }
 
     @Test

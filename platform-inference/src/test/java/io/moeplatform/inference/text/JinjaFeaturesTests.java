@@ -100,4 +100,36 @@ class JinjaFeaturesTests {
     void strftimeNowAndSpecialTokens() {
         assertThat(render("{{ strftime_now('%Y') }} {{ eos_token }}")).isEqualTo(Year.now() + " </s>");
     }
+
+    @Test
+    void rejectsATemplateThatDoesNotParseWhenLoaded() {
+        assertThatThrownBy(() -> new JinjaChatTemplate("{% for m in messages %}{{ m.role }", Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not parse");
+    }
+
+    @Test
+    void oneTemplateRendersConcurrentlyWithoutMixingConversations() throws Exception {
+        var template = new JinjaChatTemplate("{% for m in messages %}{{ m.role }}:{{ m.content }};{% endfor %}",
+                Map.of());
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            var results = new java.util.ArrayList<java.util.concurrent.Future<Boolean>>();
+            for (int i = 0; i < 200; i++) {
+                String content = "message " + i;
+                results.add(pool.submit(() -> template.render(List.of(new ChatMessage("user", content)), false)
+                        .equals("user:" + content + ";")));
+            }
+            for (var result : results) {
+                assertThat(result.get()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void messageContentIsNeverInterpretedAsTemplateCode() {
+        var template = new JinjaChatTemplate("{{ messages[0].content }}|{{ '<' + messages[0].content + '>' }}",
+                Map.of());
+        String content = "{{ 7 * 7 }} {% if true %}x{% endif %} {# c #} {{ raise_exception('no') }}";
+        assertThat(template.render(List.of(new ChatMessage("user", content)), false))
+                .isEqualTo(content + "|<" + content + ">");
+    }
 }

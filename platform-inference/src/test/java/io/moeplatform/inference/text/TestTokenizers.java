@@ -18,7 +18,17 @@ final class TestTokenizers {
     static final String QWEN3 = "qwen3";
     static final String DEEPSEEK_V3 = "deepseek_v3";
 
+    private static final java.util.Map<String, HfTokenizer> LOADED = new java.util.concurrent.ConcurrentHashMap<>();
+
     private TestTokenizers() {}
+
+    /**
+     * The named tokenizer, loaded once per JVM and shared by test classes (loading
+     * Qwen3's 11 MB tokenizer.json takes seconds); never closed, freed at exit.
+     */
+    static HfTokenizer tokenizer(String name) {
+        return LOADED.computeIfAbsent(name, n -> HfTokenizer.load(directory(n).resolve("tokenizer.json")));
+    }
 
     /** A directory with tokenizer.json and tokenizer_config.json of the named tokenizer. */
     static synchronized Path directory(String name) {
