@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moeplatform.api.PlatformApplication;
 import io.moeplatform.api.testing.ApiClient;
-import io.moeplatform.api.testing.DemoEngineConfiguration;
 import io.moeplatform.api.testing.PlatformTest;
 import io.moeplatform.core.metering.Outcome;
 import io.moeplatform.core.metering.UsageQueryService;
@@ -15,11 +14,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Import;
 import tools.jackson.databind.JsonNode;
 
 @SpringBootTest(classes = PlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@Import(DemoEngineConfiguration.class)
 class ChatCompletionsIntegrationTests extends PlatformTest {
 
     @Autowired

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moeplatform.api.PlatformApplication;
 import io.moeplatform.api.testing.ApiClient;
-import io.moeplatform.api.testing.DemoEngineConfiguration;
 import io.moeplatform.api.testing.PlatformTest;
 import io.moeplatform.core.metering.Outcome;
 import io.moeplatform.core.metering.UsageQueryService;
@@ -12,12 +11,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Import;
 import tools.jackson.databind.JsonNode;
 
 /** {@code /v1/completions} with each prompt shape OpenAI accepts, streamed and not. */
 @SpringBootTest(classes = PlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@Import(DemoEngineConfiguration.class)
 class CompletionsIntegrationTests extends PlatformTest {
 
     @Autowired

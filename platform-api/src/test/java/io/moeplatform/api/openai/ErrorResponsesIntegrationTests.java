@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moeplatform.api.PlatformApplication;
 import io.moeplatform.api.testing.ApiClient;
-import io.moeplatform.api.testing.DemoEngineConfiguration;
 import io.moeplatform.api.testing.PlatformTest;
 import io.moeplatform.core.tenant.TenantPlan;
 import io.moeplatform.inference.ChatMessage;
@@ -18,11 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Import;
 
 /** Every error status of the API from a real HTTP call, with OpenAI's exact error body. */
 @SpringBootTest(classes = PlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@Import(DemoEngineConfiguration.class)
 class ErrorResponsesIntegrationTests extends PlatformTest {
 
     private static final String CHAT = "/v1/chat/completions";

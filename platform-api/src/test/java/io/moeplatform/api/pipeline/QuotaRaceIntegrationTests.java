@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moeplatform.api.PlatformApplication;
 import io.moeplatform.api.testing.ApiClient;
-import io.moeplatform.api.testing.DemoEngineConfiguration;
 import io.moeplatform.api.testing.PlatformTest;
 import io.moeplatform.core.tenant.TenantPlan;
 import java.net.http.HttpResponse;
@@ -19,7 +18,6 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
-import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
@@ -28,7 +26,6 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * left behind.
  */
 @SpringBootTest(classes = PlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@Import(DemoEngineConfiguration.class)
 class QuotaRaceIntegrationTests extends PlatformTest {
 
     private static final int BUDGET = 300;
@@ -44,10 +41,11 @@ class QuotaRaceIntegrationTests extends PlatformTest {
         properties.put("server.port", "0");
         properties.put("platform.data-dir", System.getProperty("java.io.tmpdir") + "/h5-api-replica-" + db.schema());
         properties.put("spring.main.banner-mode", "off");
+        properties.putAll(ENGINE);
         // As command-line arguments: default properties would lose to application.yaml's H2 datasource.
         String[] arguments = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
-        try (var replica = new SpringApplicationBuilder(PlatformApplication.class, DemoEngineConfiguration.class)
+        try (var replica = new SpringApplicationBuilder(PlatformApplication.class)
                 .run(arguments)) {
             int replicaPort = ((WebServerApplicationContext) replica).getWebServer().getPort();
             List<ApiClient> clients = List.of(api, new ApiClient(replicaPort));

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.moeplatform.api.PlatformApplication;
 import io.moeplatform.api.testing.ApiClient;
-import io.moeplatform.api.testing.DemoEngineConfiguration;
 import io.moeplatform.api.testing.PlatformTest;
 import java.io.IOException;
 import java.net.CookieManager;
@@ -18,10 +17,8 @@ import java.util.Base64;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.context.annotation.Import;
 
 @SpringBootTest(classes = PlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-@Import(DemoEngineConfiguration.class)
 class SecurityIntegrationTests extends PlatformTest {
 
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
