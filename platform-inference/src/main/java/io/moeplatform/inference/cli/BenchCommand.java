@@ -21,11 +21,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import tools.jackson.databind.JsonNode;
+import org.jspecify.annotations.Nullable;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code bench --model DIR | --dummy CONFIG_JSON [--batch 1,8,...] [--prompt-len N] [--gen-len N]
+ * {@code bench --model DIR | --dummy CONFIG_JSON [--tokenizer DIR] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
  * [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]}.
  *
  * <p>
@@ -34,13 +34,17 @@ import tools.jackson.databind.json.JsonMapper;
  * tokens (end-of-sequence ignored), and prints one table row per batch and then the whole run as JSON (see
  * {@link BenchResult} for what each column measures). One short request warms the engine up first. With
  * {@code --dummy} the engine builds random weights of the given {@code config.json} in place, for full-size shapes
- * without checkpoint files.
+ * without checkpoint files; the engine still streams text, so the tokenizer files ({@code tokenizer.json},
+ * {@code tokenizer_config.json}) come from {@code --tokenizer DIR}, by default the config's own directory.
  */
 final class BenchCommand {
 
     static final String NAME = "bench";
-    private static final Set<String> VALUED = Set.of("model", "dummy", "batch", "prompt-len", "gen-len", "device",
+    private static final Set<String> VALUED = Set.of("model", "dummy", "tokenizer", "batch", "prompt-len", "gen-len",
+            "device",
             "threads", "kv-cache-mb", "max-batch-tokens");
+    private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "chat_template.jinja", "generation_config.json", "special_tokens_map.json");
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private BenchCommand() {}
@@ -60,8 +64,13 @@ final class BenchCommand {
             throw new CliUsageException(NAME + ": --prompt-len and --gen-len must be at least 1");
         }
         int maxBatch = Collections.max(batches);
-        Path dir = dummy != null ? dummyModelDirectory(Path.of(dummy)) : Path.of(model).toAbsolutePath().normalize();
-        int vocabulary = vocabularySize(dir.resolve("config.json"));
+        Path dir = dummy != null
+                ? dummyModelDirectory(Path.of(dummy), options.value("tokenizer"))
+                : Path.of(model).toAbsolutePath().normalize();
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new CliUsageException(NAME + ": " + dir + " has no config.json; --model takes a Hugging Face model "
+                    + "directory");
+        }
         String name = dummy != null ? "dummy" : String.valueOf(dir.getFileName());
         EngineOptions engineOptions = new EngineOptions(dir, name, EngineCli.device(options, Device.AUTO),
                 options.intValue("threads", 0), 16, options.intValue("kv-cache-mb", 0) * 1024L * 1024L,
@@ -69,6 +78,8 @@ final class BenchCommand {
                 Duration.ofMinutes(30), false, dummy != null);
         try (LocalInferenceEngine engine = LocalInferenceEngine.start(engineOptions)) {
             String backend = engine.status().backend();
+            // Prompt ids come from the tokenizer's range: the embedding may have padded rows no token maps to.
+            int vocabulary = engine.codec(name).vocabularySize();
             err.printf("bench %s on %s: prompt %d tokens, %d generated per request, batches %s%n", name, backend,
                     promptLength, generationLength, batches);
             SplittableRandom random = new SplittableRandom(1234);
@@ -129,31 +140,31 @@ final class BenchCommand {
                 r.itlP90Ms(), r.itlP99Ms());
     }
 
-    /** A temporary model directory holding only the given config.json (dummy weights need nothing else). */
-    private static Path dummyModelDirectory(Path config) {
+    /** A temporary model directory holding the given config.json and the tokenizer files (no weights). */
+    private static Path dummyModelDirectory(Path config, @Nullable String tokenizerDir) {
         if (!Files.isRegularFile(config)) {
             throw new CliUsageException(NAME + ": --dummy " + config + " is not a file; pass a model's config.json");
         }
+        Path tokenizer = tokenizerDir != null ? Path.of(tokenizerDir) : config.toAbsolutePath().getParent();
+        if (!Files.isRegularFile(tokenizer.resolve("tokenizer.json"))) {
+            throw new CliUsageException(NAME + ": " + tokenizer + " has no tokenizer.json; pass --tokenizer DIR with"
+                    + " the model's tokenizer.json and tokenizer_config.json");
+        }
         try {
             Path dir = Files.createTempDirectory("moe-bench-dummy");
-            Files.copy(config, dir.resolve("config.json"));
+            List<Path> copies = new ArrayList<>();
+            copies.add(Files.copy(config, dir.resolve("config.json")));
+            for (String file : TOKENIZER_FILES) {
+                if (Files.isRegularFile(tokenizer.resolve(file))) {
+                    copies.add(Files.copy(tokenizer.resolve(file), dir.resolve(file)));
+                }
+            }
+            // Delete the files before their directory (deleteOnExit runs in reverse order of registration).
             dir.toFile().deleteOnExit();
-            dir.resolve("config.json").toFile().deleteOnExit();
+            copies.forEach(copy -> copy.toFile().deleteOnExit());
             return dir;
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare a directory for " + config, e);
         }
-    }
-
-    private static int vocabularySize(Path config) {
-        if (!Files.isRegularFile(config)) {
-            throw new CliUsageException(NAME + ": " + config.getParent() + " has no config.json; --model takes a "
-                    + "Hugging Face model directory");
-        }
-        JsonNode vocab = JSON.readTree(config.toFile()).path("vocab_size");
-        if (!vocab.isInt() || vocab.asInt() < 1) {
-            throw new CliUsageException(NAME + ": " + config + " has no positive vocab_size");
-        }
-        return vocab.asInt();
     }
 }

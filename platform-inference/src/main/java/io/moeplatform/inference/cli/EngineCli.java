@@ -21,7 +21,7 @@ public final class EngineCli {
             usage:
               generate --model DIR [--prompt TEXT] [--chat] [--max-tokens N] [--temperature T] [--seed S]
                        [--device auto|cpu|cuda] [--threads N]
-              bench    --model DIR | --dummy CONFIG_JSON [--batch 1,8,...] [--prompt-len N] [--gen-len N]
+              bench    --model DIR | --dummy CONFIG_JSON [--tokenizer DIR] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
                        [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]""";
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
 

@@ -10,7 +10,6 @@ import io.moeplatform.inference.engine.InferenceEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -55,7 +54,6 @@ class InferenceAutoConfigurationTests {
     }
 
     @Test
-    @Disabled("Needs LocalInferenceEngine.start (h3-runtime) and the demo tokenizer resources (h2-text), not merged yet")
     void withoutAModelPathServesTheDemoModelCreatedUnderTheDataDirectory() {
         runner.withBean(InferenceService.class, () -> FixedStatusService.ready(true))
                 .withPropertyValues("platform.inference.model-path=").run(context -> {
@@ -131,7 +129,6 @@ class InferenceAutoConfigurationTests {
     }
 
     @Test
-    @Disabled("Needs LocalInferenceEngine.start (h3-runtime) and the demo tokenizer resources (h2-text), not merged yet")
     void startsTheEngineOnTheDemoModelAndClosesItWithTheContext() {
         runner.withPropertyValues("platform.data-dir=" + dataDir, "platform.inference.device=cpu",
                 "platform.inference.threads=1").run(context -> {

@@ -8,7 +8,6 @@ import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -32,7 +31,6 @@ class EngineCliTests {
     }
 
     @Test
-    @Disabled("Needs LocalInferenceEngine.start (h3-runtime) and the demo tokenizer resources (h2-text), not merged yet")
     void generateStreamsTheSameGreedyCompletionEveryTime() {
         String model = DemoModel.ensure(dataDir).toString();
         Run first = cli("generate", "--model", model, "--prompt", "Hello", "--max-tokens", "6", "--device", "cpu",
@@ -45,7 +43,6 @@ class EngineCliTests {
     }
 
     @Test
-    @Disabled("Needs LocalInferenceEngine.start (h3-runtime) and the demo tokenizer resources (h2-text), not merged yet")
     void generateWithChatAndASeedIsReproducible() {
         String model = DemoModel.ensure(dataDir).toString();
         String[] args = {"generate", "--model", model, "--prompt", "Hi", "--chat", "--temperature", "1", "--seed",
@@ -57,9 +54,9 @@ class EngineCliTests {
     }
 
     @Test
-    @Disabled("Needs LocalInferenceEngine.start (h3-runtime) and the demo tokenizer resources (h2-text), not merged yet")
-    void benchPrintsARowPerBatchAndTheSameAsJson() throws URISyntaxException {
-        Path config = Path.of(EngineCliTests.class.getResource("/golden/models/qwen3_moe/config.json").toURI());
+    void benchPrintsARowPerBatchAndTheSameAsJson() {
+        // Random weights of the demo model's shapes, with its tokenizer taken from beside its config.json.
+        Path config = DemoModel.ensure(dataDir).resolve("config.json");
         Run run = cli("bench", "--dummy", config.toString(), "--batch", "1,3", "--prompt-len", "8", "--gen-len", "4",
                 "--device", "cpu", "--threads", "1");
         assertThat(run.status()).as(run.err()).isZero();
@@ -75,6 +72,22 @@ class EngineCliTests {
         assertThat(batchOfThree.path("generatedTokens").asLong()).isEqualTo(12);
         assertThat(batchOfThree.path("decodeTokensPerSecond").asDouble()).isPositive();
         assertThat(batchOfThree.path("ttftP90Ms").asDouble()).isPositive();
+    }
+
+    @Test
+    void benchOnCheckpointWeightsRuns() {
+        Run run = cli("bench", "--model", DemoModel.ensure(dataDir).toString(), "--batch", "2", "--prompt-len", "4",
+                "--gen-len", "3", "--device", "cpu", "--threads", "1");
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).contains("\"dummyWeights\":false", "\"generatedTokens\":6");
+    }
+
+    @Test
+    void dummyBenchWithoutATokenizerSaysWhereToFindOne() throws URISyntaxException {
+        Path config = Path.of(EngineCliTests.class.getResource("/golden/models/qwen3_moe/config.json").toURI());
+        Run run = cli("bench", "--dummy", config.toString());
+        assertThat(run.status()).isEqualTo(2);
+        assertThat(run.err()).contains("has no tokenizer.json; pass --tokenizer DIR");
     }
 
     @Test
