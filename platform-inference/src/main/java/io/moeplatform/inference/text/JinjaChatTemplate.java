@@ -38,8 +38,13 @@ import jinjava.javax.el.CompositeELResolver;
  * {@code not x is defined} as {@code not (x is defined)} (the "natural" option
  * does not), and {@code messages|length - 1} as {@code (messages|length) - 1}.
  * Keyword arguments are parenthesised by {@code PythonSyntax}.
- * Not supported: Python-style printing of booleans and none ({@code True},
- * {@code None}), macros with caller, and list/dict methods beyond Jinjava's.
+ * Jinjava already provides, and we rely on: dict {@code items()}, {@code keys()},
+ * {@code get(k, default)}, list {@code append} with {@code do}, macros with
+ * defaults and keyword arguments, {@code selectattr}/{@code map}/{@code join},
+ * {@code //}, {@code **}, {@code ~}. Differences we do not paper over: printing
+ * a boolean gives {@code true} (Python {@code True}) and none prints nothing
+ * (Python {@code None}); {@code call} blocks are untried. Nested interpretation is
+ * off, so text inside messages is never run as template code.
  */
 public final class JinjaChatTemplate implements ChatTemplate {
 

@@ -108,6 +108,17 @@ class HfTokenizerTests {
     }
 
     @Test
+    void djlIsKeptOfflineWithoutUsagePingAndOnItsBundledCpuLibrary() {
+        assertThat(setting("ai.djl.offline")).isEqualTo("true");
+        assertThat(setting("OPT_OUT_TRACKING")).isEqualTo("true");
+        assertThat(setting("RUST_FLAVOR")).isEqualTo("cpu");
+    }
+
+    private static String setting(String key) {
+        return System.getenv(key) != null ? System.getenv(key) : System.getProperty(key);
+    }
+
+    @Test
     void specialTokensAreTheAddedTokensMarkedSpecial() throws Exception {
         JsonNode json = JsonMapper.shared().readTree(
                 Files.readString(TestTokenizers.directory(TestTokenizers.QWEN3).resolve("tokenizer.json")));

@@ -33,6 +33,8 @@ class JinjaFeaturesTests {
         assertThat(render("{{ 'abcdef'[::-2] }}|{{ 'abcdef'[1::2] }}|{{ messages[-2:][0].role }}")).isEqualTo(
                 "fdb|bdf|user");
         assertThat(render("{{ (messages[::-1]|first).role }}")).isEqualTo("assistant");
+        // only syntax is rewritten, never string literals
+        assertThat(render("{{ '[::-1]' }} {{ 'k=v'.replace('k=v', 'x[1:2:3]') }}")).isEqualTo("[::-1] x[1:2:3]");
     }
 
     @Test
