@@ -113,6 +113,25 @@ class ChatCompletionsIntegrationTests extends PlatformTest {
         assertThat(record.streamed()).isTrue();
     }
 
+    @Test
+    void returnsChatLogprobsWithAlternatives() {
+        var tenant = tenant(UNLIMITED);
+        var response = api.post("/v1/chat/completions", tenant.key(), """
+                {"model":"moe-demo","messages":[{"role":"user","content":"Hi"}],"max_tokens":3,
+                 "logprobs":true,"top_logprobs":2}""");
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode body = ApiClient.json(response.body());
+        JsonNode content = body.get("choices").get(0).get("logprobs").get("content");
+        assertThat(content.size()).isEqualTo(body.get("usage").get("completion_tokens").asInt());
+        JsonNode first = content.get(0);
+        assertThat(first.get("token").isString()).isTrue();
+        assertThat(first.get("logprob").asDouble()).isNotPositive();
+        assertThat(first.get("bytes").isArray()).isTrue();
+        assertThat(first.get("top_logprobs")).hasSize(2);
+        assertThat(first.get("top_logprobs").get(0).get("logprob").asDouble())
+                .isGreaterThanOrEqualTo(first.get("top_logprobs").get(1).get("logprob").asDouble());
+    }
+
     private static org.assertj.core.data.Offset<Long> within(long seconds) {
         return org.assertj.core.data.Offset.offset(seconds);
     }
