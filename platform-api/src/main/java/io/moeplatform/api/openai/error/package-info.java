@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.api.openai.error;
+
+import org.jspecify.annotations.NullMarked;

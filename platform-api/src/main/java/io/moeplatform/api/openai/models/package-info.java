@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.api.openai.models;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.api.pipeline;
+
+import org.jspecify.annotations.NullMarked;

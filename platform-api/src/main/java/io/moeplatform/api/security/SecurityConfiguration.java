@@ -1,0 +1,91 @@
+package io.moeplatform.api.security;
+
+import io.moeplatform.api.openai.error.ErrorTypes;
+import io.moeplatform.api.openai.error.OpenAiError;
+import io.moeplatform.api.openai.error.OpenAiErrorWriter;
+import io.moeplatform.core.apikey.ApiKeyAuthenticator;
+import io.moeplatform.core.apikey.ApiKeyService;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.HttpStatusEntryPoint;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
+
+/**
+ * Four filter chains, most specific first: {@code /v1/**} by API key (stateless, no CSRF, OpenAI error bodies),
+ * {@code /admin/**} by form login with CSRF and session fixation protection, {@code /actuator/**} open for health
+ * and token-protected for Prometheus, and everything else denied.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+    @Bean
+    @Order(1)
+    SecurityFilterChain apiChain(HttpSecurity http, ApiKeyAuthenticator authenticator, OpenAiErrorWriter errors)
+            throws Exception {
+        http.securityMatcher("/v1/**")
+                .authorizeHttpRequests(requests -> requests.requestMatchers("/v1/usage", "/v1/usage/**")
+                        .authenticated().anyRequest().hasAuthority("SCOPE_" + ApiKeyService.SCOPE_INFERENCE))
+                .addFilterBefore(new ApiKeyAuthenticationFilter(authenticator, errors),
+                        BasicAuthenticationFilter.class)
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(csrf -> csrf.disable()).requestCache(cache -> cache.disable())
+                .securityContext(context -> context.requireExplicitSave(true)).formLogin(form -> form.disable())
+                .httpBasic(basic -> basic.disable()).logout(logout -> logout.disable())
+                .exceptionHandling(exceptions -> exceptions
+                        .authenticationEntryPoint((request, response, e) -> errors.write(response,
+                                HttpServletResponse.SC_UNAUTHORIZED,
+                                OpenAiError.of("You didn't provide an API key.", ErrorTypes.INVALID_REQUEST, null,
+                                        "invalid_api_key")))
+                        .accessDeniedHandler((request, response, e) -> errors.write(response,
+                                HttpServletResponse.SC_FORBIDDEN,
+                                OpenAiError.of("This API key does not have the scope '" + ApiKeyService.SCOPE_INFERENCE
+                                        + "' needed for this endpoint; use a key issued for inference.",
+                                        ErrorTypes.PERMISSION, null, "insufficient_scope"))));
+        return http.build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityFilterChain adminChain(HttpSecurity http) throws Exception {
+        http.securityMatcher("/admin", "/admin/**")
+                .authorizeHttpRequests(requests -> requests.requestMatchers("/admin/login").permitAll().anyRequest()
+                        .authenticated())
+                .formLogin(form -> form.loginPage("/admin/login").loginProcessingUrl("/admin/login")
+                        .defaultSuccessUrl("/admin", false).failureUrl("/admin/login?error").permitAll())
+                .logout(logout -> logout.logoutUrl("/admin/logout").logoutSuccessUrl("/admin/login?logout"))
+                .sessionManagement(session -> session.sessionFixation(fixation -> fixation.changeSessionId()))
+                .headers(headers -> headers.frameOptions(frame -> frame.deny()));
+        return http.build();
+    }
+
+    @Bean
+    @Order(3)
+    SecurityFilterChain actuatorChain(HttpSecurity http, MetricsProperties metrics) throws Exception {
+        http.securityMatcher("/actuator/**")
+                .authorizeHttpRequests(requests -> requests.requestMatchers("/actuator/health", "/actuator/health/**")
+                        .permitAll().requestMatchers("/actuator/prometheus")
+                        .hasAuthority(ScrapeTokenFilter.AUTHORITY).anyRequest().denyAll())
+                .addFilterBefore(new ScrapeTokenFilter(metrics.scrapeToken()), BasicAuthenticationFilter.class)
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(csrf -> csrf.disable()).requestCache(cache -> cache.disable())
+                .exceptionHandling(
+                        exceptions -> exceptions
+                                .authenticationEntryPoint(new HttpStatusEntryPoint(HttpStatus.UNAUTHORIZED)));
+        return http.build();
+    }
+
+    @Bean
+    @Order(4)
+    SecurityFilterChain denyEverythingElse(HttpSecurity http) throws Exception {
+        http.authorizeHttpRequests(requests -> requests.requestMatchers("/error").permitAll().anyRequest().denyAll())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .csrf(csrf -> csrf.disable());
+        return http.build();
+    }
+}

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.api.security;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.api.usage;
+
+import org.jspecify.annotations.NullMarked;
