@@ -7,17 +7,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Encoding and decoding of the real tokenizers. Qwen3 is checked id for id
- * against transformers' goldens. DeepSeek-V3's goldens are not usable for ids:
- * transformers 5.17 rebuilds that tokenizer as a Llama (Metaspace) tokenizer and
- * ignores its byte-level pre-tokenizer (its golden encodes Chinese text to no
- * ids at all and decodes "Hello, world!" as "Hello,world!"), so for DeepSeek we
- * check what tokenizer.json itself defines: lossless round trips and byte-level
- * token strings.
+ * Encoding and decoding of the real Qwen3 and DeepSeek-V3 tokenizers, id for id
+ * against goldens that transformers' fast tokenizer produced from each
+ * checkpoint's own tokenizer.json.
  */
 class HfTokenizerTests {
 
@@ -30,66 +28,63 @@ class HfTokenizerTests {
         deepseek = TestTokenizers.tokenizer(TestTokenizers.DEEPSEEK_V3);
     }
 
-    @Test
-    void encodesEveryGoldenStringToTransformersIds() {
-        for (JsonNode c : TestTokenizers.golden(TestTokenizers.QWEN3).get("encode")) {
+    @ParameterizedTest
+    @ValueSource(strings = {TestTokenizers.QWEN3, TestTokenizers.DEEPSEEK_V3})
+    void encodesEveryGoldenStringToTransformersIds(String name) {
+        HfTokenizer tokenizer = TestTokenizers.tokenizer(name);
+        for (JsonNode c : TestTokenizers.golden(name).get("encode")) {
             String text = c.get("text").asString();
-            assertThat(qwen.encode(text)).as(text).containsExactly(TestTokenizers.ids(c.get("ids")));
-            assertThat(qwen.tokens(text)).as(text).containsExactly(strings(c.get("tokens")));
+            assertThat(tokenizer.encode(text)).as(text).containsExactly(TestTokenizers.ids(c.get("ids")));
+            assertThat(tokenizer.tokens(text)).as(text).containsExactly(strings(c.get("tokens")));
         }
     }
 
-    @Test
-    void encodesEveryRenderedGoldenChatToTransformersIds() {
-        for (JsonNode c : TestTokenizers.golden(TestTokenizers.QWEN3).get("chat")) {
-            assertThat(qwen.encode(c.get("text").asString())).as(c.get("name").asString())
+    @ParameterizedTest
+    @ValueSource(strings = {TestTokenizers.QWEN3, TestTokenizers.DEEPSEEK_V3})
+    void encodesEveryRenderedGoldenChatToTransformersIds(String name) {
+        HfTokenizer tokenizer = TestTokenizers.tokenizer(name);
+        for (JsonNode c : TestTokenizers.golden(name).get("chat")) {
+            assertThat(tokenizer.encode(c.get("text").asString())).as(c.get("name").asString())
                     .containsExactly(TestTokenizers.ids(c.get("ids")));
         }
     }
 
-    @Test
-    void decodesGoldenIdsWithAndWithoutSpecialTokens() {
-        for (JsonNode c : TestTokenizers.golden(TestTokenizers.QWEN3).get("encode")) {
+    @ParameterizedTest
+    @ValueSource(strings = {TestTokenizers.QWEN3, TestTokenizers.DEEPSEEK_V3})
+    void decodesGoldenIdsWithAndWithoutSpecialTokens(String name) {
+        HfTokenizer tokenizer = TestTokenizers.tokenizer(name);
+        for (JsonNode c : TestTokenizers.golden(name).get("encode")) {
             int[] ids = TestTokenizers.ids(c.get("ids"));
-            assertThat(qwen.decode(ids, false)).isEqualTo(c.get("decoded").asString());
-            assertThat(qwen.decode(ids, true)).isEqualTo(c.get("decoded_skip_special").asString());
+            String text = c.get("text").asString();
+            assertThat(tokenizer.decode(ids, false)).as(text).isEqualTo(c.get("decoded").asString());
+            assertThat(tokenizer.decode(ids, true)).as(text).isEqualTo(c.get("decoded_skip_special").asString());
         }
-        for (JsonNode c : TestTokenizers.golden(TestTokenizers.QWEN3).get("chat")) {
-            assertThat(qwen.decode(TestTokenizers.ids(c.get("ids")), false)).isEqualTo(c.get("text").asString());
+        for (JsonNode c : TestTokenizers.golden(name).get("chat")) {
+            assertThat(tokenizer.decode(TestTokenizers.ids(c.get("ids")), false)).as(c.get("name").asString())
+                    .isEqualTo(c.get("text").asString());
         }
     }
 
     @Test
-    void deepseekRoundTripsEveryGoldenStringAndChat() {
-        var golden = TestTokenizers.golden(TestTokenizers.DEEPSEEK_V3);
-        for (JsonNode c : golden.get("encode")) {
-            String text = c.get("text").asString();
-            assertThat(deepseek.decode(deepseek.encode(text), false)).isEqualTo(text);
-        }
-        for (JsonNode c : golden.get("chat")) {
-            String text = c.get("text").asString();
-            int[] ids = deepseek.encode(text);
-            assertThat(deepseek.decode(ids, false)).isEqualTo(text);
-            // the template's markers are single special tokens, not spelled out
-            assertThat(ids[0]).isEqualTo(0);
-            assertThat(deepseek.specialTokenIds()).contains(0, 1);
-        }
-        assertThat(deepseek.tokens("Hello, world!")).containsExactly("Hello", ",", "Ġworld", "!");
+    void deepseekSkipsOnlyTheAddedTokensMarkedSpecial() {
+        // the template's markers are single added tokens, not spelled out
+        assertThat(deepseek.encode("<｜begin▁of▁sentence｜><｜User｜>Hi<｜end▁of▁sentence｜>"))
+                .containsExactly(0, 128803, 23166, 1);
+        assertThat(deepseek.specialTokenIds()).contains(0, 1).doesNotContain(128803, 128804);
         // <｜User｜> is an added token but not special in tokenizer.json, so it survives skipping
-        assertThat(deepseek.decode(deepseek.encode("<｜User｜>Hi<｜end▁of▁sentence｜>"), true)).isEqualTo("<｜User｜>Hi");
+        assertThat(deepseek.decode(new int[]{0, 128803, 23166, 1}, true)).isEqualTo("<｜User｜>Hi");
     }
 
-    @Test
-    void tokenBytesConcatenateToTheDecodedText() {
-        for (var tokenizer : new HfTokenizer[]{qwen, deepseek}) {
-            for (JsonNode c : TestTokenizers.golden(TestTokenizers.QWEN3).get("encode")) {
-                String text = c.get("text").asString();
-                var bytes = new ByteArrayOutputStream();
-                for (int id : tokenizer.encode(text)) {
-                    bytes.writeBytes(tokenizer.tokenBytes(id));
-                }
-                assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(text);
+    @ParameterizedTest
+    @ValueSource(strings = {TestTokenizers.QWEN3, TestTokenizers.DEEPSEEK_V3})
+    void tokenBytesConcatenateToTheDecodedText(String name) {
+        HfTokenizer tokenizer = TestTokenizers.tokenizer(name);
+        for (JsonNode c : TestTokenizers.golden(name).get("encode")) {
+            var bytes = new ByteArrayOutputStream();
+            for (int id : TestTokenizers.ids(c.get("ids"))) {
+                bytes.writeBytes(tokenizer.tokenBytes(id));
             }
+            assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(c.get("decoded").asString());
         }
     }
 
@@ -118,20 +113,25 @@ class HfTokenizerTests {
         return System.getenv(key) != null ? System.getenv(key) : System.getProperty(key);
     }
 
-    @Test
-    void specialTokensAreTheAddedTokensMarkedSpecial() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {TestTokenizers.QWEN3, TestTokenizers.DEEPSEEK_V3})
+    void specialTokensAreTheAddedTokensMarkedSpecial(String name) throws Exception {
+        HfTokenizer tokenizer = TestTokenizers.tokenizer(name);
         JsonNode json = JsonMapper.shared().readTree(
-                Files.readString(TestTokenizers.directory(TestTokenizers.QWEN3).resolve("tokenizer.json")));
+                Files.readString(TestTokenizers.directory(name).resolve("tokenizer.json")));
         int special = 0;
         for (JsonNode token : json.get("added_tokens")) {
             boolean isSpecial = token.get("special").asBoolean();
-            assertThat(qwen.specialTokenIds().contains(token.get("id").asInt())).isEqualTo(isSpecial);
+            assertThat(tokenizer.specialTokenIds().contains(token.get("id").asInt())).isEqualTo(isSpecial);
             special += isSpecial ? 1 : 0;
         }
-        assertThat(qwen.specialTokenIds()).hasSize(special).contains(151643, 151644, 151645)
-                .doesNotContain(qwen.encode("<think>")[0]);
-        assertThat(qwen.vocabularySize()).isEqualTo(TestTokenizers.golden(TestTokenizers.QWEN3).get("vocab_size")
-                .asInt());
+        assertThat(tokenizer.specialTokenIds()).hasSize(special);
+        assertThat(tokenizer.vocabularySize()).isEqualTo(TestTokenizers.golden(name).get("vocab_size").asInt());
+    }
+
+    @Test
+    void qwenSpecialTokensAreTheChatMarkersButNotThink() {
+        assertThat(qwen.specialTokenIds()).contains(151643, 151644, 151645).doesNotContain(qwen.encode("<think>")[0]);
     }
 
     private static String[] strings(JsonNode array) {
