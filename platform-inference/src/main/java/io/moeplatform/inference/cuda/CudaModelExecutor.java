@@ -1,16 +1,13 @@
 package io.moeplatform.inference.cuda;
 
 import io.moeplatform.inference.model.Checkpoint;
+import io.moeplatform.inference.model.DecoderModelExecutor;
 import io.moeplatform.inference.model.DecoderWeights;
 import io.moeplatform.inference.model.GenerationConfig;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.KvCacheShape;
 import io.moeplatform.inference.model.ModelConfig;
-import io.moeplatform.inference.model.ModelExecutor;
 import io.moeplatform.inference.model.MoeDecoder;
-import io.moeplatform.inference.model.SequenceSlice;
-import io.moeplatform.inference.model.StepBatch;
-import io.moeplatform.inference.model.StepResult;
 import io.moeplatform.inference.model.WeightSource;
 import java.nio.file.Path;
 
@@ -19,20 +16,13 @@ import java.nio.file.Path;
  * device weights and the KV pool; {@link #close()} releases all of them. The checkpoint's files are only read while
  * loading.
  */
-public final class CudaModelExecutor implements ModelExecutor {
+public final class CudaModelExecutor extends DecoderModelExecutor {
 
-    /** Seed of dummy weights; the same value as the CPU executor's, so both backends build the same dummy model. */
-    static final long DUMMY_SEED = 0x5EED_0F_D0_3AL;
     private static final long DEFAULT_KV_BYTES_CAP = 16L << 30;
 
-    private final ModelConfig config;
-    private final GenerationConfig generationConfig;
     private final CudaContext context;
     private final CudaBackend backend;
-    private final MoeDecoder decoder;
-    private final KvCacheGeometry geometry;
     private final LoadReport loadReport;
-    private boolean closed;
 
     /**
      * What loading took.
@@ -52,12 +42,9 @@ public final class CudaModelExecutor implements ModelExecutor {
 
     private CudaModelExecutor(ModelConfig config, GenerationConfig generationConfig, CudaContext context,
             CudaBackend backend, MoeDecoder decoder, KvCacheGeometry geometry, LoadReport loadReport) {
-        this.config = config;
-        this.generationConfig = generationConfig;
+        super(config, generationConfig, backend, decoder, geometry);
         this.context = context;
         this.backend = backend;
-        this.decoder = decoder;
-        this.geometry = geometry;
         this.loadReport = loadReport;
     }
 
@@ -77,7 +64,7 @@ public final class CudaModelExecutor implements ModelExecutor {
         CudaContext context = CudaContext.open(options.device());
         CudaBackend backend = null;
         try (WeightSource source = options.dummyWeights()
-                ? new StreamedRandomWeights(DUMMY_SEED, modelDir)
+                ? new StreamedRandomWeights(DecoderModelExecutor.DUMMY_SEED, modelDir)
                 : Checkpoint.open(modelDir)) {
             backend = new CudaBackend(context, options.maxBatchTokens(), options.maxSequences(),
                     config.maxPositions());
@@ -108,16 +95,6 @@ public final class CudaModelExecutor implements ModelExecutor {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, bytes / bytesPerBlock));
     }
 
-    /** The parsed config.json. */
-    public ModelConfig config() {
-        return config;
-    }
-
-    /** End-of-sequence and special token ids from generation_config.json. */
-    public GenerationConfig generationConfig() {
-        return generationConfig;
-    }
-
     /** Bytes and time of the weight load. */
     public LoadReport loadReport() {
         return loadReport;
@@ -134,86 +111,7 @@ public final class CudaModelExecutor implements ModelExecutor {
     }
 
     @Override
-    public String architecture() {
-        return config.architecture().modelType();
-    }
-
-    @Override
-    public int vocabularySize() {
-        return config.vocabularySize();
-    }
-
-    @Override
-    public int contextLength() {
-        return config.maxPositions();
-    }
-
-    @Override
-    public String backend() {
-        return backend.name();
-    }
-
-    @Override
-    public KvCacheGeometry kvCacheGeometry() {
-        return geometry;
-    }
-
-    @Override
-    public StepResult forward(StepBatch batch) {
-        if (closed) {
-            throw new IllegalStateException("the " + architecture() + " CUDA executor is closed");
-        }
-        for (SequenceSlice s : batch.slices()) {
-            check(s);
-        }
-        if (batch.tokenCount() == 0) {
-            return new StepResult(new float[0][]);
-        }
-        return decoder.forward(batch);
-    }
-
-    private void check(SequenceSlice s) {
-        int end = s.startPosition() + s.tokenIds().length;
-        if (s.tokenIds().length == 0 || s.startPosition() < 0) {
-            throw new IllegalArgumentException("sequence " + s.sequenceId() + ": a slice needs at least one token "
-                    + "and startPosition >= 0");
-        }
-        if (end > config.maxPositions()) {
-            throw new IllegalArgumentException("sequence " + s.sequenceId() + ": " + end
-                    + " positions exceed the context length " + config.maxPositions());
-        }
-        if ((long) s.blockTable().length * geometry.blockSize() < end) {
-            throw new IllegalArgumentException("sequence " + s.sequenceId() + ": block table of "
-                    + s.blockTable().length + " blocks does not cover " + end + " positions");
-        }
-        for (int b : s.blockTable()) {
-            if (b < 0 || b >= geometry.blockCount()) {
-                throw new IllegalArgumentException("sequence " + s.sequenceId() + ": block id " + b
-                        + " is outside the KV pool of " + geometry.blockCount() + " blocks");
-            }
-        }
-        for (int t : s.tokenIds()) {
-            if (t < 0 || t >= config.vocabularySize()) {
-                throw new IllegalArgumentException("sequence " + s.sequenceId() + ": token id " + t
-                        + " is outside the vocabulary of " + config.vocabularySize());
-            }
-        }
-        if (s.loraAdapterId() != null) {
-            throw new IllegalArgumentException("sequence " + s.sequenceId() + ": LoRA adapters are not supported "
-                    + "by the CUDA backend yet");
-        }
-    }
-
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        try {
-            backend.close();
-        } finally {
-            context.close();
-        }
+    protected void releaseResources() {
+        context.close();
     }
 }
