@@ -1,24 +1,36 @@
 package io.moeplatform.api.openai.models;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.moeplatform.core.apikey.AuthenticatedKey;
+import io.moeplatform.core.tenant.TenantService;
 import io.moeplatform.inference.InferenceService;
 import io.moeplatform.inference.ModelInfo;
+import io.moeplatform.inference.ModelNotFoundException;
 import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
-/** {@code GET /v1/models} and {@code GET /v1/models/{id}}: the served models, as OpenAI lists them. */
+/**
+ * {@code GET /v1/models} and {@code GET /v1/models/{id}}: the served models the caller's tenant may use (its plan's
+ * allowed models; all when the plan names none), as OpenAI lists them. A model the tenant may not use is reported
+ * as not found, so a key never learns what other tenants are served.
+ */
 @RestController
 class ModelsController {
 
     private static final String OWNER = "moe-platform";
 
     private final InferenceService inference;
+    private final TenantService tenants;
 
-    ModelsController(InferenceService inference) {
+    ModelsController(InferenceService inference, TenantService tenants) {
         this.inference = inference;
+        this.tenants = tenants;
     }
 
     record Model(String id, String object, long created, @JsonProperty("owned_by") String ownedBy,
@@ -27,15 +39,20 @@ class ModelsController {
     record ModelList(String object, List<Model> data) {}
 
     @GetMapping("/v1/models")
-    ModelList list() {
-        return new ModelList("list", inference.models().stream().map(ModelsController::model).toList());
+    ModelList list(@AuthenticationPrincipal AuthenticatedKey caller) {
+        return new ModelList("list", visibleTo(caller).map(ModelsController::model).toList());
     }
 
     @GetMapping("/v1/models/{id}")
-    Model get(@PathVariable String id) {
-        return inference.models().stream().filter(info -> info.id().equals(id)).findFirst()
+    Model get(@AuthenticationPrincipal AuthenticatedKey caller, @PathVariable String id) {
+        return visibleTo(caller).filter(info -> info.id().equals(id)).findFirst()
                 .map(ModelsController::model)
-                .orElseThrow(() -> new io.moeplatform.inference.ModelNotFoundException(id));
+                .orElseThrow(() -> new ModelNotFoundException(id));
+    }
+
+    private Stream<ModelInfo> visibleTo(AuthenticatedKey caller) {
+        Set<String> allowed = tenants.find(caller.tenantId()).map(t -> t.plan().allowedModels()).orElse(Set.of());
+        return inference.models().stream().filter(info -> allowed.isEmpty() || allowed.contains(info.id()));
     }
 
     /** {@code created}: when this process started serving it (we load models at start). */
