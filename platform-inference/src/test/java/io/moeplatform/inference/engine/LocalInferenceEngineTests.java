@@ -60,7 +60,7 @@ class LocalInferenceEngineTests {
         gate = new GatedExecutor(executor);
         registry = new SimpleMeterRegistry();
         ToyTokenizer tokenizer = new ToyTokenizer();
-        ServedModel model = new ServedModel("toy", gate, tokenizer, new ToyCodec(tokenizer, 512),
+        ServedModel model = new ServedModel("toy", gate, tokenizer, new JoiningCodec(tokenizer, 512, " "),
                 Set.of(ToyTokenizer.EOS));
         EngineOptions options = new EngineOptions(Path.of("toy"), "toy", Device.CPU, 1, config.blockSize(), 0,
                 config.maxBatchTokens(), config.maxRunning(), config.maxQueued(), config.queueTimeout(),
@@ -372,7 +372,8 @@ class LocalInferenceEngineTests {
     private LocalInferenceEngine engineWithEos(int eosTokenId) {
         ToyExecutor own = new ToyExecutor(4, 512, 512);
         ToyTokenizer tokenizer = new ToyTokenizer();
-        ServedModel model = new ServedModel("toy", own, tokenizer, new ToyCodec(tokenizer, 512), Set.of(eosTokenId));
+        ServedModel model = new ServedModel("toy", own, tokenizer, new JoiningCodec(tokenizer, 512, " "),
+                Set.of(eosTokenId));
         EngineOptions options = new EngineOptions(Path.of("toy"), "toy", Device.CPU, 1, 4, 0, 256, 16, 64,
                 Duration.ofSeconds(30), true, false);
         LocalInferenceEngine engine = new LocalInferenceEngine(model, options,
@@ -498,7 +499,7 @@ class LocalInferenceEngineTests {
     void logitRowsBeyondTheTokenizersVocabularyAreNeverSampled() {
         ToyExecutor own = new ToyExecutor(4, 512, 512);
         ToyTokenizer tokenizer = new ToyTokenizer(20);
-        ServedModel model = new ServedModel("toy", own, tokenizer, new ToyCodec(tokenizer, 512), Set.of());
+        ServedModel model = new ServedModel("toy", own, tokenizer, new JoiningCodec(tokenizer, 512, " "), Set.of());
         EngineOptions options = new EngineOptions(Path.of("toy"), "toy", Device.CPU, 1, 4, 0, 256, 16, 64,
                 Duration.ofSeconds(30), true, false);
         LocalInferenceEngine engine = new LocalInferenceEngine(model, options, new SimpleMeterRegistry());

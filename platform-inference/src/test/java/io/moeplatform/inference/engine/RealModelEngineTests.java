@@ -45,7 +45,7 @@ class RealModelEngineTests {
                 new CpuExecutorOptions(1, 4, 0, blocks, false));
         gate = new GatedExecutor(executor);
         IdTokenizer tokenizer = new IdTokenizer(executor.vocabularySize());
-        ServedModel model = new ServedModel("qwen3-tiny", gate, tokenizer, new IdCodec(tokenizer, 128),
+        ServedModel model = new ServedModel("qwen3-tiny", gate, tokenizer, new JoiningCodec(tokenizer, 128, ""),
                 new HashSet<>(executor.generationConfig().eosTokenIds()));
         EngineOptions options = new EngineOptions(modelDirectory(), "qwen3-tiny", Device.CPU, 1, 4, 0, maxBatchTokens,
                 maxRunning, maxQueued, queueTimeout, prefixCaching, false);

@@ -2,14 +2,18 @@ package io.moeplatform.inference.engine;
 
 import io.moeplatform.inference.ChatMessage;
 import io.moeplatform.inference.PromptCodec;
+import io.moeplatform.inference.text.Tokenizer;
 import java.util.List;
 
-/** {@link IdTokenizer} as a codec; the "chat template" concatenates message contents. */
-record IdCodec(IdTokenizer tokenizer, int contextLength) implements PromptCodec {
+/**
+ * A test tokenizer as a codec; its "chat template" joins the message contents with {@code separator}, so tests can
+ * predict the prompt exactly.
+ */
+record JoiningCodec(Tokenizer tokenizer, int contextLength, String separator) implements PromptCodec {
 
     @Override
     public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {
-        return String.join("", messages.stream().map(ChatMessage::content).toList());
+        return String.join(separator, messages.stream().map(ChatMessage::content).toList());
     }
 
     @Override
