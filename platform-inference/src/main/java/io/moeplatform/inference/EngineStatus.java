@@ -1,6 +1,7 @@
 package io.moeplatform.inference;
 
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Live engine state.
@@ -24,7 +25,18 @@ import java.util.List;
  *            fraction of prompt tokens served from the prefix cache since start
  * @param tokensPerSecond
  *            generated tokens per second over the last few seconds
+ * @param gpuMemory
+ *            the GPU's memory when the engine runs on CUDA, otherwise null
  */
 public record EngineStatus(boolean ready, String backend, String backendNote, List<ModelInfo> models,
         int runningSequences, int waitingRequests, int kvBlocksUsed, int kvBlocksTotal, double prefixCacheHitRate,
-        double tokensPerSecond) {}
+        double tokensPerSecond, @Nullable GpuMemory gpuMemory) {
+
+    /** A status without GPU memory (CPU backend). */
+    public EngineStatus(boolean ready, String backend, String backendNote, List<ModelInfo> models,
+            int runningSequences, int waitingRequests, int kvBlocksUsed, int kvBlocksTotal, double prefixCacheHitRate,
+            double tokensPerSecond) {
+        this(ready, backend, backendNote, models, runningSequences, waitingRequests, kvBlocksUsed, kvBlocksTotal,
+                prefixCacheHitRate, tokensPerSecond, null);
+    }
+}

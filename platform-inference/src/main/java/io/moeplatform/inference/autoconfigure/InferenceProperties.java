@@ -24,13 +24,18 @@ import org.springframework.util.unit.DataSize;
  * @param maxQueuedRequests requests that may wait for admission; beyond this, requests are rejected as overloaded
  * @param queueTimeout longest wait for admission before a request fails as overloaded
  * @param prefixCaching share KV blocks of identical prompt prefixes (never across tenants or adapters)
+ * @param gpuMemoryFraction on CUDA, the share of the GPU's memory the engine may hold (weights, scratch and the KV
+ *        pool, which gets the rest when {@code kv-cache-memory} is 0)
+ * @param dummyWeights generate random weights for the model's config.json instead of reading its safetensors
+ *        (benchmarks at full size without the files; the output is meaningless text)
  */
 @ConfigurationProperties("platform.inference")
 public record InferenceProperties(@DefaultValue("") String modelPath, @DefaultValue("") String servedModelName,
         @DefaultValue("auto") Device device, @DefaultValue("0") int threads, @DefaultValue("16") int kvBlockSize,
         @DefaultValue("0B") DataSize kvCacheMemory, @DefaultValue("2048") int maxBatchTokens,
         @DefaultValue("64") int maxRunningSequences, @DefaultValue("256") int maxQueuedRequests,
-        @DefaultValue("60s") Duration queueTimeout, @DefaultValue("true") boolean prefixCaching) {
+        @DefaultValue("60s") Duration queueTimeout, @DefaultValue("true") boolean prefixCaching,
+        @DefaultValue("0.90") double gpuMemoryFraction, @DefaultValue("false") boolean dummyWeights) {
 
     /**
      * The engine options these properties describe.
@@ -45,6 +50,7 @@ public record InferenceProperties(@DefaultValue("") String modelPath, @DefaultVa
                 ? servedModelName.strip()
                 : fileName != null ? fileName.toString() : absolute.toString();
         return new EngineOptions(absolute, name, device, threads, kvBlockSize, kvCacheMemory.toBytes(),
-                maxBatchTokens, maxRunningSequences, maxQueuedRequests, queueTimeout, prefixCaching, false);
+                maxBatchTokens, maxRunningSequences, maxQueuedRequests, queueTimeout, prefixCaching, dummyWeights,
+                gpuMemoryFraction);
     }
 }

@@ -19,6 +19,7 @@ import io.moeplatform.inference.model.WeightTensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -62,6 +63,7 @@ final class CudaBackend implements ModelBackend {
 
     private @Nullable KvPool kv;
     private List<SequenceSlice> slices = List.of();
+    private StepBatch batch = new StepBatch(List.of());
     private int tokens;
     private int tableStride;
     private long expertsTouched;
@@ -135,6 +137,7 @@ final class CudaBackend implements ModelBackend {
     public void beginStep(StepBatch batch) {
         context.bindToCurrentThread();
         KvPool pool = requireKv();
+        this.batch = batch;
         slices = batch.slices();
         tokens = batch.tokenCount();
         if (tokens > maxTokens) {
@@ -415,44 +418,83 @@ final class CudaBackend implements ModelBackend {
         kernels.add(act(acc), act(x), (long) tokens * acc.columns(), stream);
     }
 
+    /**
+     * Final norm and lm_head for the last token of every slice that asks for output. Rows the batch marks greedy-only
+     * go first: their GEMM covers only the first {@code greedyVocabulary} rows of the lm_head (the tokenizer's
+     * tokens), the argmax runs on the device and only the token ids come back; the other rows get full fp32 logits
+     * as before. A step with both kinds reads the lm_head twice (two GEMMs), which costs less than copying the
+     * greedy rows' logits to the host.
+     */
     @Override
     public StepResult logits(Tensor hidden, Tensor norm, float eps, Tensor lmHead) {
         int h = hidden.columns();
         CudaWeight head = (CudaWeight) lmHead;
         int vocab = head.rows();
-        MemorySegment rowIds = pinned("logits.rows", maxTokens * 4L).segment();
-        int rows = 0;
-        int end = 0;
-        for (SequenceSlice s : slices) {
-            end += s.tokenIds().length;
-            if (s.needsLogits()) {
-                rowIds.setAtIndex(JAVA_INT, rows++, end - 1);
-            }
-        }
-        if (rows == 0) {
+        int outputs = batch.outputRows();
+        if (outputs == 0) {
             stream.synchronize();
             return new StepResult(new float[0][]);
         }
-        if (rows > maxLogitRows) {
-            throw new IllegalArgumentException(rows + " slices ask for logits, the CUDA backend returns at most "
+        if (outputs > maxLogitRows) {
+            throw new IllegalArgumentException(outputs + " slices ask for logits, the CUDA backend returns at most "
                     + maxLogitRows + " per step; raise maxSequences");
         }
+        // gather order: greedy rows first, then rows that want logits; order[i] = output row of gathered row i
+        MemorySegment rowIds = pinned("logits.rows", maxTokens * 4L).segment();
+        int[] order = new int[outputs];
+        int gathered = 0;
+        int greedyRows = 0;
+        for (int pass = 0; pass < 2; pass++) {
+            int end = 0;
+            int row = 0;
+            for (SequenceSlice s : slices) {
+                end += s.tokenIds().length;
+                if (s.needsLogits()) {
+                    if (batch.greedyOnly(row) == (pass == 0)) {
+                        rowIds.setAtIndex(JAVA_INT, gathered, end - 1);
+                        order[gathered++] = row;
+                    }
+                    row++;
+                }
+            }
+            if (pass == 0) {
+                greedyRows = gathered;
+            }
+        }
         DeviceBuffer rowDevice = device("logits.rows", maxTokens * 4L);
-        rowDevice.copyFromHost(rowIds.asSlice(0, rows * 4L));
+        rowDevice.copyFromHost(rowIds.asSlice(0, outputs * 4L));
         DeviceBuffer selected = device("logits.selected", (long) maxLogitRows * h * 2);
         // gather the rows (the embedding kernel with the step's hidden states as the table), norm, project
-        moeKernels.embeddingGather(act(hidden), rowDevice, selected, rows, h, tokens, stream);
-        moeKernels.rmsNorm(selected, null, ((CudaWeight) norm).memory(), selected, rows, h, eps, stream);
+        moeKernels.embeddingGather(act(hidden), rowDevice, selected, outputs, h, tokens, stream);
+        moeKernels.rmsNorm(selected, null, ((CudaWeight) norm).memory(), selected, outputs, h, eps, stream);
         DeviceBuffer out = device("logits.out", (long) maxLogitRows * vocab * 4);
-        cublas.linear(selected, head.memory(), out, rows, vocab, h, true);
-        MemorySegment host = pinned("logits.out", (long) maxLogitRows * vocab * 4).segment().asSlice(0,
-                (long) rows * vocab * 4);
-        out.copyToHost(host);
-        float[][] logits = new float[rows][];
-        for (int i = 0; i < rows; i++) {
-            logits[i] = host.asSlice((long) i * vocab * 4, (long) vocab * 4).toArray(JAVA_FLOAT);
+        float[][] logits = new float[outputs][];
+        int[] tokenIds = new int[outputs];
+        Arrays.fill(tokenIds, -1);
+        if (greedyRows > 0) {
+            int limit = Math.min(vocab, batch.greedyVocabulary());
+            cublas.linear(selected, head.memory(), out, greedyRows, limit, h, true);
+            DeviceBuffer ids = device("logits.ids", maxLogitRows * 4L);
+            moeKernels.argmax(out, ids, greedyRows, limit, stream);
+            MemorySegment hostIds = pinned("logits.ids", maxLogitRows * 4L).segment().asSlice(0, greedyRows * 4L);
+            ids.copyToHost(hostIds);
+            for (int i = 0; i < greedyRows; i++) {
+                tokenIds[order[i]] = hostIds.getAtIndex(JAVA_INT, i);
+            }
         }
-        return new StepResult(logits);
+        int full = outputs - greedyRows;
+        if (full > 0) {
+            DeviceSlice rest = selected.slice((long) greedyRows * h * 2, (long) full * h * 2);
+            cublas.linear(rest, head.memory(), out, full, vocab, h, true);
+            MemorySegment host = pinned("logits.out", (long) maxLogitRows * vocab * 4).segment().asSlice(0,
+                    (long) full * vocab * 4);
+            out.copyToHost(host);
+            for (int i = 0; i < full; i++) {
+                logits[order[greedyRows + i]] = host.asSlice((long) i * vocab * 4, (long) vocab * 4)
+                        .toArray(JAVA_FLOAT);
+            }
+        }
+        return new StepResult(logits, tokenIds);
     }
 
     private DeviceBuffer act(Tensor t) {

@@ -10,8 +10,8 @@ import io.moeplatform.inference.engine.EngineOptions;
  * @param kvBlockSize
  *            tokens per KV block
  * @param kvCacheBytes
- *            device memory for the KV pool; 0 lets the executor choose (a quarter of the memory left after the
- *            weights, at most 16 GiB). Ignored when {@code kvBlockCount > 0}.
+ *            device memory for the KV pool; 0 sizes it from the free memory and {@code gpuMemoryFraction}. Ignored
+ *            when {@code kvBlockCount > 0}.
  * @param kvBlockCount
  *            blocks in the KV pool, or 0 to derive it from {@code kvCacheBytes}
  * @param maxBatchTokens
@@ -20,9 +20,15 @@ import io.moeplatform.inference.engine.EngineOptions;
  *            most slices one step may ask logits for
  * @param dummyWeights
  *            deterministic random weights (the same as the CPU backend's) instead of the checkpoint's files
+ * @param gpuMemoryFraction
+ *            share of the device's total memory this process may hold (weights, scratch, KV pool) when the KV pool
+ *            is sized automatically; the rest stays free for other processes and for the CUDA libraries
  */
 public record CudaExecutorOptions(int device, int kvBlockSize, long kvCacheBytes, int kvBlockCount,
-        int maxBatchTokens, int maxSequences, boolean dummyWeights) {
+        int maxBatchTokens, int maxSequences, boolean dummyWeights, double gpuMemoryFraction) {
+
+    /** Share of the device memory taken by default: leaves ~8 GB of an H100 to the CUDA libraries and others. */
+    public static final double DEFAULT_GPU_MEMORY_FRACTION = EngineOptions.DEFAULT_GPU_MEMORY_FRACTION;
 
     public CudaExecutorOptions {
         if (device < 0 || kvBlockSize <= 0 || kvCacheBytes < 0 || kvBlockCount < 0 || maxBatchTokens <= 0
@@ -34,6 +40,16 @@ public record CudaExecutorOptions(int device, int kvBlockSize, long kvCacheBytes
             // the attention kernel's grid has one row per token and grid rows stop at 65535
             throw new IllegalArgumentException("maxBatchTokens is at most 65535 on CUDA, got " + maxBatchTokens);
         }
+        if (!(gpuMemoryFraction > 0 && gpuMemoryFraction <= 1)) {
+            throw new IllegalArgumentException("gpuMemoryFraction must be in (0, 1], got " + gpuMemoryFraction);
+        }
+    }
+
+    /** Options with the default GPU memory fraction. */
+    public CudaExecutorOptions(int device, int kvBlockSize, long kvCacheBytes, int kvBlockCount, int maxBatchTokens,
+            int maxSequences, boolean dummyWeights) {
+        this(device, kvBlockSize, kvCacheBytes, kvBlockCount, maxBatchTokens, maxSequences, dummyWeights,
+                DEFAULT_GPU_MEMORY_FRACTION);
     }
 
     /** Device 0, blocks of 16 tokens, a default-sized pool, 4096 tokens and 256 sequences per step. */
@@ -44,6 +60,6 @@ public record CudaExecutorOptions(int device, int kvBlockSize, long kvCacheBytes
     /** The CUDA-relevant part of the engine's options. */
     public static CudaExecutorOptions from(EngineOptions engine) {
         return new CudaExecutorOptions(0, engine.kvBlockSize(), engine.kvCacheBytes(), 0, engine.maxBatchTokens(),
-                Math.max(1, engine.maxRunningSequences()), engine.dummyWeights());
+                Math.max(1, engine.maxRunningSequences()), engine.dummyWeights(), engine.gpuMemoryFraction());
     }
 }

@@ -1,5 +1,6 @@
 package io.moeplatform.inference.cuda;
 
+import io.moeplatform.inference.GpuMemory;
 import io.moeplatform.inference.model.Checkpoint;
 import io.moeplatform.inference.model.DecoderModelExecutor;
 import io.moeplatform.inference.model.DecoderWeights;
@@ -10,6 +11,7 @@ import io.moeplatform.inference.model.ModelConfig;
 import io.moeplatform.inference.model.MoeDecoder;
 import io.moeplatform.inference.model.WeightSource;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A model loaded from a Hugging Face directory onto one GPU and run by {@link CudaBackend}. Owns the context, the
@@ -18,7 +20,8 @@ import java.nio.file.Path;
  */
 public final class CudaModelExecutor extends DecoderModelExecutor {
 
-    private static final long DEFAULT_KV_BYTES_CAP = 16L << 30;
+    /** Device memory the CUDA libraries (cuBLAS workspaces, module images, graphs) take besides our buffers. */
+    private static final long LIBRARY_RESERVE_BYTES = 1L << 30;
 
     private final CudaContext context;
     private final CudaBackend backend;
@@ -73,7 +76,9 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
             LoadReport report = new LoadReport(backend.uploadedBytes(), (System.nanoTime() - start) / 1e9,
                     backend.uploadSeconds());
             KvCacheShape shape = new KvCacheShape(config.layers(), config.kvHeads(), config.headDim());
-            int blocks = options.kvBlockCount() > 0 ? options.kvBlockCount() : defaultBlocks(context, shape, options);
+            int blocks = options.kvBlockCount() > 0
+                    ? options.kvBlockCount()
+                    : defaultBlocks(context, shape, options, scratchBytes(config, options));
             KvCacheGeometry geometry = backend.allocateKvCache(shape, options.kvBlockSize(), blocks);
             return new CudaModelExecutor(config, generation, context, backend, new MoeDecoder(config, w, backend),
                     geometry, report);
@@ -86,13 +91,54 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
         }
     }
 
-    private static int defaultBlocks(CudaContext context, KvCacheShape shape, CudaExecutorOptions options) {
+    /**
+     * Blocks of the KV pool: {@code kvCacheBytes} when set, otherwise what is left of {@code gpuMemoryFraction} of
+     * the device after the weights (measured: {@code total - free} now) and the step's scratch (estimated, as it is
+     * allocated on first use): {@code fraction * total - (total - free) - scratch}.
+     */
+    static int defaultBlocks(CudaContext context, KvCacheShape shape, CudaExecutorOptions options,
+            long scratchBytes) {
         long bytesPerBlock = CudaBackend.bytesPerBlock(shape, options.kvBlockSize());
         long bytes = options.kvCacheBytes();
         if (bytes == 0) {
-            bytes = Math.min(DEFAULT_KV_BYTES_CAP, context.memoryInfo()[0] / 4);
+            long[] freeTotal = context.memoryInfo();
+            bytes = kvBudget(freeTotal[0], freeTotal[1], options.gpuMemoryFraction(), scratchBytes);
+            if (bytes < bytesPerBlock) {
+                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                        "not enough GPU memory for the KV cache: %.2f GB free of %.2f GB after loading the weights, "
+                                + "gpu-memory-fraction %.2f and %.2f GB of step scratch leave %.2f GB; raise "
+                                + "platform.inference.gpu-memory-fraction or lower max-batch-tokens",
+                        freeTotal[0] / 1e9, freeTotal[1] / 1e9, options.gpuMemoryFraction(), scratchBytes / 1e9,
+                        bytes / 1e9));
+            }
         }
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, bytes / bytesPerBlock));
+    }
+
+    /** {@code fraction * total - used - scratch}, where used is everything allocated on the device now. */
+    static long kvBudget(long free, long total, double fraction, long scratchBytes) {
+        return (long) (fraction * total) - (total - free) - scratchBytes;
+    }
+
+    /**
+     * An upper estimate of the scratch {@link CudaBackend} allocates on first use for steps of
+     * {@code maxBatchTokens} tokens and {@code maxSequences} logit rows: activations, dense and expert MLP buffers,
+     * router outputs, the per-step index upload, the logits, the RoPE tables; plus the libraries' own memory.
+     */
+    static long scratchBytes(ModelConfig c, CudaExecutorOptions o) {
+        long t = o.maxBatchTokens();
+        long h = c.hiddenSize();
+        long q = (long) c.heads() * c.headDim();
+        long kv = (long) c.kvHeads() * c.headDim();
+        long k = Math.max(1, c.expertsPerToken());
+        long dense = Math.max(c.intermediateSize(), c.sharedExpertIntermediateSize());
+        long expert = c.expertIntermediateSize();
+        long activations = t * (8 * h + 2 * q + 4 * kv) * 2;
+        long mlp = t * (3 * dense + k * expert + 2 * expert + k * h + 2 * h) * 2 + t * (c.experts() * 4L + k * 8);
+        long stepInts = t * (4 + (c.maxPositions() + o.kvBlockSize() - 1) / o.kvBlockSize()) * 4;
+        long logits = (long) o.maxSequences() * (h * 2 + (long) c.vocabularySize() * 4);
+        long rope = (long) c.maxPositions() * c.headDim() * 4;
+        return activations + mlp + stepInts + logits + rope + LIBRARY_RESERVE_BYTES;
     }
 
     /** Bytes and time of the weight load. */
@@ -103,6 +149,23 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
     /** The GPU this model runs on. */
     public DeviceInfo device() {
         return context.info();
+    }
+
+    /**
+     * The device's memory now and what this model holds of it. Binds the context to the calling thread, so any
+     * thread may ask; after {@link #close()} it is empty.
+     */
+    @Override
+    public Optional<GpuMemory> deviceMemory() {
+        try {
+            context.bindToCurrentThread();
+            long[] freeTotal = context.memoryInfo();
+            KvCacheGeometry kv = kvCacheGeometry();
+            return Optional.of(new GpuMemory(context.info().name(), freeTotal[1], freeTotal[0],
+                    loadReport.weightBytes(), kv.bytesPerBlock() * kv.blockCount()));
+        } catch (RuntimeException e) {
+            return Optional.empty(); // closed, or the driver refused: the status shows no GPU memory then
+        }
     }
 
     /** Distinct (layer, expert) pairs computed since the last call: what the routed experts read. */

@@ -2,6 +2,7 @@ package io.moeplatform.inference.engine;
 
 import io.moeplatform.inference.EngineOverloadedException;
 import io.moeplatform.inference.GenerationFailedException;
+import io.moeplatform.inference.SamplingParams;
 import io.moeplatform.inference.engine.kv.KvBlockAllocator;
 import io.moeplatform.inference.engine.schedule.Scheduler;
 import io.moeplatform.inference.engine.schedule.SchedulerLimits;
@@ -14,6 +15,7 @@ import io.moeplatform.inference.model.StepResult;
 import io.moeplatform.inference.sampling.SampledToken;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -47,6 +49,9 @@ final class EngineLoop {
     private final KvBlockAllocator allocator;
     private final Scheduler scheduler;
     private final EngineMetrics metrics;
+    /** Whether greedy rows may be sampled by the executor (true with the standard samplers). */
+    private final boolean executorGreedy;
+    private final int greedyVocabulary;
     private final ConcurrentLinkedQueue<InFlightRequest> submissions = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<InFlightRequest> cancellations = new ConcurrentLinkedQueue<>();
     /** Requests submitted and not yet admitted, cancelled, expired or failed: the bounded queue. */
@@ -62,9 +67,13 @@ final class EngineLoop {
     private long reportedPreemptions;
 
     EngineLoop(ServedModel model, EngineOptions options,
-            Function<Supplier<EngineMetrics.EngineStatusSnapshot>, EngineMetrics> metrics) {
+            Function<Supplier<EngineMetrics.EngineStatusSnapshot>, EngineMetrics> metrics, boolean executorGreedy) {
         this.model = model;
         this.options = options;
+        this.executorGreedy = executorGreedy;
+        int tokens = model.tokenizer().vocabularySize();
+        int rows = model.executor().vocabularySize();
+        this.greedyVocabulary = tokens > 0 && tokens < rows ? tokens : rows;
         KvCacheGeometry geometry = model.executor().kvCacheGeometry();
         this.allocator = new KvBlockAllocator(geometry.blockCount(), geometry.blockSize());
         this.scheduler = new Scheduler(allocator,
@@ -219,12 +228,12 @@ final class EngineLoop {
             }
         }
         reportPreemptions();
-        StepBatch batch = plan.batch();
+        StepBatch batch = withGreedyRows(plan.batch(), sampling);
         StepResult result;
         try {
             result = model.executor().forward(batch);
-            if (result.logits().length != sampling.size()) {
-                throw new IllegalStateException("executor returned " + result.logits().length + " logit rows for "
+            if (result.rows() != sampling.size()) {
+                throw new IllegalStateException("executor returned " + result.rows() + " output rows for "
                         + sampling.size() + " slices that asked for them");
             }
         } catch (RuntimeException e) {
@@ -240,7 +249,7 @@ final class EngineLoop {
                 continue;
             }
             try {
-                sampleAndEmit(request, sequence, result.logits()[row], now);
+                sampleAndEmit(request, sequence, result, row, now);
             } catch (RuntimeException e) {
                 fail(Set.of(request), e);
             }
@@ -248,15 +257,43 @@ final class EngineLoop {
         metrics.step(System.nanoTime() - start, scheduled.size(), batch.tokenCount());
     }
 
-    private void sampleAndEmit(InFlightRequest request, Sequence sequence, float[] logits, long now) {
-        maskPaddedVocabulary(logits);
+    /**
+     * Marks the output rows whose token is plain greedy (temperature 0, no penalties, no logprobs, one choice) so
+     * that the executor may choose it where the logits are (on the GPU) and return only the id; the standard
+     * sampler would pick the same token: the first maximum over the tokenizer's tokens.
+     */
+    private StepBatch withGreedyRows(StepBatch batch, List<Sequence> sampling) {
+        if (!executorGreedy) {
+            return batch;
+        }
+        BitSet greedy = new BitSet();
+        for (int row = 0; row < sampling.size(); row++) {
+            InFlightRequest request = (InFlightRequest) sampling.get(row).group();
+            if (plainGreedy(request.request().sampling()) && request.request().n() == 1) {
+                greedy.set(row);
+            }
+        }
+        return greedy.isEmpty() ? batch : new StepBatch(batch.slices(), greedy, greedyVocabulary);
+    }
+
+    private static boolean plainGreedy(SamplingParams p) {
+        return p.temperature() == 0f && !p.logprobs() && p.presencePenalty() == 0f && p.frequencyPenalty() == 0f
+                && p.repetitionPenalty() == 1f;
+    }
+
+    private void sampleAndEmit(InFlightRequest request, Sequence sequence, StepResult result, int row, long now) {
+        float[] logits = result.logits()[row];
+        if (logits != null) {
+            maskPaddedVocabulary(logits);
+        }
         List<Sequence> choices = scheduler.fork(sequence);
         int maxTokens = request.request().sampling().maxTokens();
         int contextLength = model.executor().contextLength();
         for (Sequence choice : choices) {
             ChoiceOutput output = request.choice(choice.choice());
-            float[] row = choices.size() > 1 ? logits.clone() : logits;
-            SampledToken sampled = output.sampler().sample(row, output.history());
+            SampledToken sampled = logits == null
+                    ? new SampledToken(result.tokenIds()[row], Float.NaN, new int[0], new float[0])
+                    : output.sampler().sample(choices.size() > 1 ? logits.clone() : logits, output.history());
             choice.append(sampled.tokenId());
             boolean atLimit = choice.generatedCount() >= maxTokens || choice.length() >= contextLength;
             boolean firstToken = request.firstTokenNanos() < 0;

@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param queueTimeout longest time a request may wait for admission before it fails as overloaded
  * @param prefixCaching share KV blocks of identical prompt prefixes (salted per tenant and adapter)
  * @param dummyWeights random weights generated in place of the checkpoint's tensors (benchmarks)
+ * @param gpuMemoryFraction on CUDA, the share of the device's memory the engine may hold; the KV pool gets what the
+ *        weights and the step's scratch leave of it (when {@code kvCacheBytes} is 0)
  */
 public record EngineOptions(
         Path modelPath,
@@ -31,4 +33,24 @@ public record EngineOptions(
         int maxQueuedRequests,
         Duration queueTimeout,
         boolean prefixCaching,
-        boolean dummyWeights) {}
+        boolean dummyWeights,
+        double gpuMemoryFraction) {
+
+    /** Share of the GPU's memory the engine takes by default. */
+    public static final double DEFAULT_GPU_MEMORY_FRACTION = 0.90;
+
+    public EngineOptions {
+        if (!(gpuMemoryFraction > 0 && gpuMemoryFraction <= 1)) {
+            throw new IllegalArgumentException("gpu-memory-fraction must be in (0, 1], got " + gpuMemoryFraction);
+        }
+    }
+
+    /** Options with the default GPU memory fraction. */
+    public EngineOptions(Path modelPath, String servedModelName, Device device, int threads, int kvBlockSize,
+            long kvCacheBytes, int maxBatchTokens, int maxRunningSequences, int maxQueuedRequests,
+            Duration queueTimeout, boolean prefixCaching, boolean dummyWeights) {
+        this(modelPath, servedModelName, device, threads, kvBlockSize, kvCacheBytes, maxBatchTokens,
+                maxRunningSequences, maxQueuedRequests, queueTimeout, prefixCaching, dummyWeights,
+                DEFAULT_GPU_MEMORY_FRACTION);
+    }
+}

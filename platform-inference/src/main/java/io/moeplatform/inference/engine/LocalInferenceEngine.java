@@ -11,9 +11,8 @@ import io.moeplatform.inference.ModelInfo;
 import io.moeplatform.inference.ModelNotFoundException;
 import io.moeplatform.inference.PromptCodec;
 import io.moeplatform.inference.SamplingParams;
-import io.moeplatform.inference.cpu.CpuExecutorOptions;
-import io.moeplatform.inference.cpu.CpuModelExecutor;
 import io.moeplatform.inference.engine.schedule.Scheduler;
+import io.moeplatform.inference.model.DecoderModelExecutor;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.sampling.Samplers;
 import io.moeplatform.inference.text.HfPromptCodec;
@@ -52,23 +51,28 @@ public final class LocalInferenceEngine implements InferenceEngine {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     /**
-     * Starts an engine for a model directory. Device {@code cuda} fails because the
-     * CUDA backend is not part of this build; {@code auto} runs on the CPU and says
-     * so in {@link EngineStatus#backendNote()}.
+     * Starts an engine for a model directory on the device {@code options} selects (see {@link ExecutorSelection}):
+     * {@code cuda} fails when CUDA is not available here, {@code auto} falls back to the CPU and says why in
+     * {@link EngineStatus#backendNote()}.
      */
     public static LocalInferenceEngine start(EngineOptions options) {
         return start(options, new SimpleMeterRegistry());
     }
 
     /**
-     * As {@link #start(EngineOptions)}, with the engine's meters on
-     * {@code registry}. Loads the weights with the CPU executor and the tokenizer
-     * and chat template from the same directory; end-of-sequence tokens are those
+     * As {@link #start(EngineOptions)}, with the engine's meters on {@code registry}. Loads the weights with the
+     * selected executor and the tokenizer and chat template from the same directory; end-of-sequence tokens are those
      * of generation_config.json plus the tokenizer config's {@code eos_token}.
      */
     public static LocalInferenceEngine start(EngineOptions options, MeterRegistry registry) {
-        String note = backendNote(options.device());
-        CpuModelExecutor executor = CpuModelExecutor.open(options.modelPath(), CpuExecutorOptions.from(options));
+        return start(options, registry, ExecutorSelection.CudaSupport.standard());
+    }
+
+    /** As {@link #start(EngineOptions, MeterRegistry)} with the given view of the CUDA backend (tests). */
+    static LocalInferenceEngine start(EngineOptions options, MeterRegistry registry,
+            ExecutorSelection.CudaSupport cuda) {
+        ExecutorSelection.Selected selected = ExecutorSelection.open(options, cuda);
+        DecoderModelExecutor executor = selected.executor();
         try {
             ModelTextAssets text = ModelTextAssets.load(options.modelPath());
             try {
@@ -76,7 +80,8 @@ public final class LocalInferenceEngine implements InferenceEngine {
                 eos.addAll(text.endOfSequenceIds());
                 ServedModel model = new ServedModel(servedModelName(options), executor, text.tokenizer(),
                         HfPromptCodec.of(text, executor.contextLength()), eos);
-                return new LocalInferenceEngine(model, standardSamplers(model), options, registry, note);
+                return new LocalInferenceEngine(model, standardSamplers(model), options, registry, selected.note(),
+                        true);
             } catch (RuntimeException e) {
                 text.close();
                 throw e;
@@ -101,7 +106,7 @@ public final class LocalInferenceEngine implements InferenceEngine {
 
     /** An engine over an already loaded model with the standard samplers. */
     public LocalInferenceEngine(ServedModel model, EngineOptions options, MeterRegistry registry) {
-        this(model, standardSamplers(model), options, registry);
+        this(model, standardSamplers(model), options, registry, "", true);
     }
 
     /**
@@ -110,11 +115,11 @@ public final class LocalInferenceEngine implements InferenceEngine {
      */
     public LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
             MeterRegistry registry) {
-        this(model, samplers, options, registry, options.device() == Device.AUTO ? backendNote(Device.AUTO) : "");
+        this(model, samplers, options, registry, "", false);
     }
 
     private LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
-            MeterRegistry registry, String backendNote) {
+            MeterRegistry registry, String backendNote, boolean standardSamplers) {
         this.model = model;
         this.samplers = samplers;
         this.options = options;
@@ -125,17 +130,7 @@ public final class LocalInferenceEngine implements InferenceEngine {
                 model.executor().contextLength(),
                 geometry.blockCount() * geometry.blockSize(), options.maxRunningSequences());
         this.loop = new EngineLoop(model, options,
-                snapshot -> new EngineMetrics(registry, model.name(), MAX_TENANT_TAGS, snapshot));
-    }
-
-    private static String backendNote(Device device) {
-        return switch (device) {
-            case CUDA -> throw new IllegalStateException(
-                    "platform.inference.device=cuda was requested, but the CUDA backend is not available in this build;"
-                            + " set platform.inference.device to cpu or auto");
-            case AUTO -> "CUDA backend is not available in this build; running on the CPU backend";
-            case CPU -> "";
-        };
+                snapshot -> new EngineMetrics(registry, model.name(), MAX_TENANT_TAGS, snapshot), standardSamplers);
     }
 
     @Override
@@ -197,7 +192,8 @@ public final class LocalInferenceEngine implements InferenceEngine {
         EngineMetrics.EngineStatusSnapshot now = loop.snapshot();
         return new EngineStatus(!loop.stopped(), model.executor().backend(), backendNote, models(),
                 now.runningSequences(), now.waitingRequests(), now.kvBlocksUsed(), now.kvBlocksTotal(),
-                loop.prefixCacheHitRate(), loop.metrics().tokensPerSecond(System.nanoTime()));
+                loop.prefixCacheHitRate(), loop.metrics().tokensPerSecond(System.nanoTime()),
+                model.executor().deviceMemory().orElse(null));
     }
 
     /** KV blocks held by sequences after the last step, for leak checks. */

@@ -1,5 +1,8 @@
 package io.moeplatform.inference.model;
 
+import io.moeplatform.inference.GpuMemory;
+import java.util.Optional;
+
 /**
  * "Where the model runs": a loaded model on one backend (CPU or CUDA) that
  * computes forward passes over a batch of sequence slices, with the KV cache
@@ -36,6 +39,14 @@ public interface ModelExecutor extends AutoCloseable {
      * that asks for them.
      */
     StepResult forward(StepBatch batch);
+
+    /**
+     * Memory of the GPU the model runs on, for the engine status; empty for backends without a device (CPU). Safe to
+     * call from any thread.
+     */
+    default Optional<GpuMemory> deviceMemory() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

@@ -1,6 +1,7 @@
 package io.moeplatform.inference.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.moeplatform.inference.ChatMessage;
@@ -9,6 +10,7 @@ import io.moeplatform.inference.PromptCodec;
 import io.moeplatform.inference.SamplingParams;
 import io.moeplatform.inference.SchedulingClass;
 import io.moeplatform.inference.StopConditions;
+import io.moeplatform.inference.cuda.CudaAvailability;
 import io.moeplatform.inference.model.DemoModel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,12 +28,16 @@ class DemoModelEngineTests {
 
     @Test
     void startsFromAModelDirectoryAndStreamsAChatCompletion(@TempDir Path dataDir) {
+        assumeFalse(CudaAvailability.isAvailable(), "auto would pick the GPU here");
         Path modelDir = DemoModel.ensure(dataDir);
         EngineOptions options = new EngineOptions(modelDir, "", Device.AUTO, 2, 16, 0, 256, 8, 16,
                 Duration.ofSeconds(30), true, false);
         try (LocalInferenceEngine engine = LocalInferenceEngine.start(options, new SimpleMeterRegistry())) {
             assertThat(engine.status().backend()).isEqualTo("cpu");
-            assertThat(engine.status().backendNote()).contains("CUDA backend is not available");
+            assertThat(engine.status().backendNote()).startsWith("CUDA is not available (")
+                    .contains(CudaAvailability.unavailabilityCause().getMessage())
+                    .endsWith("running on the CPU backend");
+            assertThat(engine.status().gpuMemory()).isNull();
             assertThat(engine.models()).singleElement().satisfies(model -> {
                 assertThat(model.id()).isEqualTo("moe-demo");
                 assertThat(model.architecture()).isEqualTo("qwen3_moe");

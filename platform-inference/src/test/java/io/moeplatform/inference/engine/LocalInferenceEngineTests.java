@@ -2,6 +2,7 @@ package io.moeplatform.inference.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.moeplatform.inference.EngineOverloadedException;
@@ -15,6 +16,7 @@ import io.moeplatform.inference.ModelNotFoundException;
 import io.moeplatform.inference.SamplingParams;
 import io.moeplatform.inference.SchedulingClass;
 import io.moeplatform.inference.StopConditions;
+import io.moeplatform.inference.cuda.CudaAvailability;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -512,11 +514,14 @@ class LocalInferenceEngineTests {
     }
 
     @Test
-    void cudaDeviceFailsWithClearMessage() {
+    void cudaDeviceFailsWithClearMessageWhereCudaIsUnavailable() {
+        assumeFalse(CudaAvailability.isAvailable(), "this machine has a working CUDA backend");
         EngineOptions options = new EngineOptions(Path.of("model"), "m", Device.CUDA, 1, 16, 0, 256, 8, 8,
                 Duration.ofSeconds(1), true, false);
         assertThatThrownBy(() -> LocalInferenceEngine.start(options)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("CUDA backend is not available").hasMessageContaining("cpu or auto");
+                .hasMessageContaining("the CUDA backend is not available")
+                .hasMessageContaining(CudaAvailability.unavailabilityCause().getMessage())
+                .hasMessageContaining("auto or cpu");
     }
 
     @Test
