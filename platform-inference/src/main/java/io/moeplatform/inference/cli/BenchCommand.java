@@ -1,5 +1,6 @@
 package io.moeplatform.inference.cli;
 
+import io.moeplatform.inference.EngineStatus;
 import io.moeplatform.inference.GenerationRequest;
 import io.moeplatform.inference.SamplingParams;
 import io.moeplatform.inference.SchedulingClass;
@@ -7,6 +8,8 @@ import io.moeplatform.inference.StopConditions;
 import io.moeplatform.inference.engine.Device;
 import io.moeplatform.inference.engine.EngineOptions;
 import io.moeplatform.inference.engine.LocalInferenceEngine;
+import io.moeplatform.inference.model.ModelConfig;
+import io.moeplatform.inference.model.ModelFootprint;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -17,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
@@ -26,7 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code bench --model DIR | --dummy CONFIG_JSON [--tokenizer DIR] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
- * [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]}.
+ * [--prefill-len N] [--requests 128,512 [--output-len 64..512,64]] [--device auto|cpu|cuda] [--threads N]
+ * [--kv-cache-mb N] [--max-batch-tokens N] [--max-running N] [--gpu-memory-fraction F] [--bandwidth B/s]
+ * [--peak-flops F/s]}.
  *
  * <p>
  * For each batch size B it submits B requests at once to the engine, each a distinct random prompt of
@@ -36,13 +42,23 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code --dummy} the engine builds random weights of the given {@code config.json} in place, for full-size shapes
  * without checkpoint files; the engine still streams text, so the tokenizer files ({@code tokenizer.json},
  * {@code tokenizer_config.json}) come from {@code --tokenizer DIR}, by default the config's own directory.
+ *
+ * <p>
+ * Next to each batch's decode rate it prints the memory roofline ({@link ModelFootprint#decodeStepBytes} at the
+ * bandwidth given, with the experts a batch is expected to touch under uniform routing). {@code --prefill-len N}
+ * times prompts of N tokens alone (time to first token, median of 3) and reports tokens/s and TFLOP/s against
+ * {@code --peak-flops}. {@code --requests} runs continuous batching through the engine: all requests submitted at
+ * once, prompts of {@code prompt-len} tokens, output lengths per {@code --output-len} (N, or MIN..MAX uniform),
+ * end-of-sequence ignored; output tokens/s, TTFT and ITL percentiles ({@link ServingResult}). The last line is the
+ * whole run as one JSON object.
  */
 final class BenchCommand {
 
     static final String NAME = "bench";
     private static final Set<String> VALUED = Set.of("model", "dummy", "tokenizer", "batch", "prompt-len", "gen-len",
-            "device",
-            "threads", "kv-cache-mb", "max-batch-tokens");
+            "device", "threads", "kv-cache-mb", "max-batch-tokens", "prefill-len", "requests", "output-len",
+            "max-running", "gpu-memory-fraction", "bandwidth", "peak-flops");
+    private static final int PREFILL_REPEATS = 3;
     private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "chat_template.jinja", "generation_config.json", "special_tokens_map.json");
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -57,13 +73,26 @@ final class BenchCommand {
             throw new CliUsageException(NAME + ": give exactly one of --model DIR (a model directory) or --dummy "
                     + "CONFIG_JSON (a config.json to build random weights for)");
         }
-        List<Integer> batches = options.intList("batch", List.of(1, 8));
+        boolean otherWork = options.value("requests") != null || options.value("prefill-len") != null;
+        List<Integer> batches = options.intList("batch", otherWork ? List.of() : List.of(1, 8));
+        List<Integer> requestCounts = options.intList("requests", List.of());
+        List<OutputLengths> outputLengths = new ArrayList<>();
+        for (String spec : options.value("output-len", "64..512").split(",")) {
+            outputLengths.add(OutputLengths.parse(NAME, spec));
+        }
         int promptLength = options.intValue("prompt-len", 128);
         int generationLength = options.intValue("gen-len", 64);
-        if (promptLength < 1 || generationLength < 1) {
-            throw new CliUsageException(NAME + ": --prompt-len and --gen-len must be at least 1");
+        int prefillLength = options.intValue("prefill-len", 0);
+        if (promptLength < 1 || generationLength < 1 || prefillLength < 0) {
+            throw new CliUsageException(NAME + ": --prompt-len and --gen-len must be at least 1, --prefill-len at "
+                    + "least 0");
         }
-        int maxBatch = Collections.max(batches);
+        double bandwidth = options.doubleValue("bandwidth", 3.0e12);
+        double peakFlops = options.doubleValue("peak-flops", 8.0e14);
+        int widest = Math.max(batches.isEmpty() ? 1 : Collections.max(batches),
+                requestCounts.isEmpty() ? 1 : Collections.max(requestCounts));
+        int maxRunning = options.intValue("max-running", Math.min(widest, 256));
+        int maxRequests = Math.max(widest, 1);
         Path dir = dummy != null
                 ? dummyModelDirectory(Path.of(dummy), options.value("tokenizer"))
                 : Path.of(model).toAbsolutePath().normalize();
@@ -71,37 +100,122 @@ final class BenchCommand {
             throw new CliUsageException(NAME + ": " + dir + " has no config.json; --model takes a Hugging Face model "
                     + "directory");
         }
+        ModelFootprint footprint = ModelFootprint.of(ModelConfig.read(dir));
         String name = dummy != null ? "dummy" : String.valueOf(dir.getFileName());
         EngineOptions engineOptions = new EngineOptions(dir, name, EngineCli.device(options, Device.AUTO),
                 options.intValue("threads", 0), 16, options.intValue("kv-cache-mb", 0) * 1024L * 1024L,
-                options.intValue("max-batch-tokens", Math.max(2048, maxBatch)), maxBatch, maxBatch + 1,
-                Duration.ofMinutes(30), false, dummy != null);
+                options.intValue("max-batch-tokens", Math.max(Math.max(2048, maxRunning), prefillLength)),
+                maxRunning, maxRequests + 1, Duration.ofMinutes(30), false, dummy != null,
+                options.doubleValue("gpu-memory-fraction", EngineOptions.DEFAULT_GPU_MEMORY_FRACTION));
+        long loadStart = System.nanoTime();
         try (LocalInferenceEngine engine = LocalInferenceEngine.start(engineOptions)) {
-            String backend = engine.status().backend();
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            EngineStatus status = engine.status();
+            String backend = status.backend();
+            long weightBytes = status.gpuMemory() != null ? status.gpuMemory().weightBytes() : -1;
             // Prompt ids come from the tokenizer's range: the embedding may have padded rows no token maps to.
             int vocabulary = engine.codec(name).vocabularySize();
-            err.printf("bench %s on %s: prompt %d tokens, %d generated per request, batches %s%n", name, backend,
-                    promptLength, generationLength, batches);
+            err.printf(Locale.ROOT, "bench %s on %s%s: loaded in %.1f s%s; prompt %d tokens%n", name, backend,
+                    status.backendNote().isEmpty() ? "" : " (" + status.backendNote() + ")", loadSeconds,
+                    weightBytes > 0
+                            ? String.format(Locale.ROOT, " (%.2f GB of weights, %.2f GB/s)", weightBytes / 1e9,
+                                    weightBytes / 1e9 / loadSeconds)
+                            : "",
+                    promptLength);
             SplittableRandom random = new SplittableRandom(1234);
             runBatch(engine, name, 1, Math.min(promptLength, 16), Math.min(generationLength, 4), vocabulary, random);
-            List<BenchResult> results = new ArrayList<>();
-            out.println(header());
-            for (int batch : batches) {
-                BenchResult result = runBatch(engine, name, batch, promptLength, generationLength, vocabulary, random);
-                results.add(result);
-                out.println(row(result));
-                out.flush();
-            }
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("model", name);
             report.put("modelPath", dir.toString());
             report.put("dummyWeights", dummy != null);
             report.put("backend", backend);
+            report.put("backendNote", status.backendNote());
+            report.put("gpuMemory", status.gpuMemory());
+            report.put("load", Map.of("seconds", loadSeconds, "weightBytes", weightBytes, "gigabytesPerSecond",
+                    weightBytes > 0 ? weightBytes / 1e9 / loadSeconds : 0));
             report.put("promptLength", promptLength);
             report.put("generationLength", generationLength);
+            report.put("bandwidth", bandwidth);
+            report.put("peakFlops", peakFlops);
+
+            List<BenchResult> results = new ArrayList<>();
+            List<Map<String, Object>> rooflines = new ArrayList<>();
+            if (!batches.isEmpty()) {
+                out.println(header() + String.format("%16s %8s", "roofline tok/s", "of roof"));
+            }
+            for (int batch : batches) {
+                BenchResult result = runBatch(engine, name, batch, promptLength, generationLength, vocabulary, random);
+                results.add(result);
+                double experts = footprint.expectedExpertsPerLayer(batch);
+                double stepBytes = footprint.decodeStepBytes(batch, experts, promptLength + generationLength / 2.0);
+                double roofline = batch * bandwidth / stepBytes;
+                rooflines.add(Map.of("batch", batch, "expectedExpertsPerLayer", experts, "stepBytes", stepBytes,
+                        "rooflineTokensPerSecond", roofline, "percentOfRoofline",
+                        100 * result.decodeTokensPerSecond() / roofline));
+                out.println(row(result) + String.format(Locale.ROOT, "%16.0f %7.1f%%", roofline,
+                        100 * result.decodeTokensPerSecond() / roofline));
+                out.flush();
+            }
             report.put("results", results);
+            report.put("decodeRoofline", rooflines);
+
+            if (prefillLength > 0) {
+                report.put("prefill", prefill(engine, name, prefillLength, vocabulary, random, footprint, peakFlops,
+                        out));
+            }
+            List<ServingResult> serving = new ArrayList<>();
+            if (!requestCounts.isEmpty()) {
+                out.println(servingHeader());
+            }
+            for (int requests : requestCounts) {
+                for (OutputLengths lengths : outputLengths) {
+                    ServingResult result = serve(engine, name, requests, promptLength, lengths, vocabulary, random);
+                    serving.add(result);
+                    out.println(servingRow(result));
+                    out.flush();
+                }
+            }
+            report.put("serving", serving);
             out.println(JSON.writeValueAsString(report));
         }
+    }
+
+    /** Prompts of {@code length} tokens, one at a time: the median time to first token is the prefill time. */
+    private static Map<String, Object> prefill(LocalInferenceEngine engine, String model, int length, int vocabulary,
+            SplittableRandom random, ModelFootprint footprint, double peakFlops, PrintStream out)
+            throws InterruptedException {
+        double[] seconds = new double[PREFILL_REPEATS];
+        for (int i = 0; i < PREFILL_REPEATS; i++) {
+            BenchResult one = runBatch(engine, model, 1, length, 1, vocabulary, random);
+            seconds[i] = one.ttftP50Ms() / 1e3;
+        }
+        double median = BenchResult.percentile(seconds, 50);
+        double flops = footprint.prefillFlops(length);
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("promptLength", length);
+        result.put("seconds", median);
+        result.put("tokensPerSecond", length / median);
+        result.put("teraflopsPerSecond", flops / median / 1e12);
+        result.put("percentOfPeak", 100 * flops / median / peakFlops);
+        out.printf(Locale.ROOT, "prefill %d tokens: %.1f ms (median of %d), %.0f tok/s, %.1f TFLOP/s (%.1f%% of "
+                + "%.0f TFLOP/s)%n", length, median * 1e3, PREFILL_REPEATS, length / median, flops / median / 1e12,
+                100 * flops / median / peakFlops, peakFlops / 1e12);
+        return result;
+    }
+
+    /** Continuous batching: every request submitted at once, each with its own output length. */
+    private static ServingResult serve(LocalInferenceEngine engine, String model, int requests, int promptLength,
+            OutputLengths lengths, int vocabulary, SplittableRandom random) throws InterruptedException {
+        StopConditions untilLength = new StopConditions(List.of(), Set.of(), true);
+        List<GenerationRequest> batch = new ArrayList<>();
+        for (int r = 0; r < requests; r++) {
+            int[] prompt = random.ints(promptLength, 0, vocabulary).toArray();
+            batch.add(new GenerationRequest("serve-" + requests + "-" + lengths + "-" + r, model, "bench",
+                    SchedulingClass.DEFAULT, prompt, SamplingParams.greedy(lengths.draw(random)), untilLength, 1,
+                    null, "bench"));
+        }
+        Timed timed = submitAndWait(engine, batch);
+        return ServingResult.of(promptLength, lengths.toString(), timed.startNanos(), timed.tokenNanos());
     }
 
     private static BenchResult runBatch(LocalInferenceEngine engine, String model, int batch, int promptLength,
@@ -114,6 +228,16 @@ final class BenchCommand {
             requests.add(new GenerationRequest("bench-" + batch + "-" + r, model, "bench", SchedulingClass.DEFAULT,
                     prompt, greedy, untilLength, 1, null, "bench"));
         }
+        Timed timed = submitAndWait(engine, requests);
+        return BenchResult.of(batch, timed.startNanos(), timed.tokenNanos(), promptLength);
+    }
+
+    /** When the first request was submitted, and per request the arrival time of each token. */
+    private record Timed(long startNanos, long[][] tokenNanos) {}
+
+    /** Submits every request at once and waits for all of them. */
+    private static Timed submitAndWait(LocalInferenceEngine engine, List<GenerationRequest> requests)
+            throws InterruptedException {
         List<TokenTimeline> timelines = new ArrayList<>();
         long start = System.nanoTime();
         for (GenerationRequest request : requests) {
@@ -121,17 +245,28 @@ final class BenchCommand {
             engine.submit(request).events().subscribe(timeline);
             timelines.add(timeline);
         }
-        long[][] tokenNanos = new long[batch][];
-        for (int r = 0; r < batch; r++) {
+        long[][] tokenNanos = new long[requests.size()][];
+        for (int r = 0; r < requests.size(); r++) {
             timelines.get(r).await(30, TimeUnit.MINUTES);
             tokenNanos[r] = timelines.get(r).tokenNanos();
         }
-        return BenchResult.of(batch, start, tokenNanos, promptLength);
+        return new Timed(start, tokenNanos);
     }
 
     static String header() {
         return String.format("%6s %14s %15s %10s %10s %9s %9s %9s", "batch", "decode tok/s", "prefill tok/s",
                 "TTFT p50", "TTFT p90", "ITL p50", "ITL p90", "ITL p99");
+    }
+
+    static String servingHeader() {
+        return String.format("%9s %8s %9s %13s %10s %10s %10s %9s %9s %9s", "requests", "prompt", "output",
+                "output tok/s", "TTFT p50", "TTFT p90", "TTFT p99", "ITL p50", "ITL p90", "ITL p99");
+    }
+
+    static String servingRow(ServingResult r) {
+        return String.format(Locale.ROOT, "%9d %8d %9s %13.1f %8.0fms %8.0fms %8.0fms %7.2fms %7.2fms %7.2fms",
+                r.requests(), r.promptLength(), r.outputLengths(), r.outputTokensPerSecond(), r.ttftP50Ms(),
+                r.ttftP90Ms(), r.ttftP99Ms(), r.itlP50Ms(), r.itlP90Ms(), r.itlP99Ms());
     }
 
     static String row(BenchResult r) {

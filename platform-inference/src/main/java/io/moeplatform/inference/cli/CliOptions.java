@@ -90,6 +90,18 @@ final class CliOptions {
         }
     }
 
+    double doubleValue(String name, double fallback) {
+        String value = values.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value.strip());
+        } catch (NumberFormatException e) {
+            throw new CliUsageException(command + ": --" + name + " must be a number, got '" + value + "'");
+        }
+    }
+
     @Nullable
     Long longValue(String name) {
         String value = values.get(name);

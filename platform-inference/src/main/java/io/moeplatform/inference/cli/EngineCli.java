@@ -22,7 +22,10 @@ public final class EngineCli {
               generate --model DIR [--prompt TEXT] [--chat] [--max-tokens N] [--temperature T] [--seed S]
                        [--device auto|cpu|cuda] [--threads N]
               bench    --model DIR | --dummy CONFIG_JSON [--tokenizer DIR] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
-                       [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]""";
+                       [--prefill-len N] [--requests 128,512 [--output-len 64..512,64]]
+                       [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]
+                       [--max-running N] [--gpu-memory-fraction F] [--bandwidth BYTES_PER_S] [--peak-flops FLOPS]
+              check-logits --model DIR --reference DIR [--device auto|cpu|cuda] [--min-agreement 0.99]""";
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
 
     private EngineCli() {}
@@ -49,6 +52,7 @@ public final class EngineCli {
             switch (args[0]) {
                 case GenerateCommand.NAME -> GenerateCommand.run(rest, out, err);
                 case BenchCommand.NAME -> BenchCommand.run(rest, out, err);
+                case CheckLogitsCommand.NAME -> CheckLogitsCommand.run(rest, out, err);
                 default -> throw new CliUsageException("unknown command '" + args[0] + "'");
             }
             return 0;

@@ -15,6 +15,7 @@ import io.moeplatform.inference.SchedulingClass;
 import io.moeplatform.inference.StopConditions;
 import io.moeplatform.inference.cpu.CpuExecutorOptions;
 import io.moeplatform.inference.cpu.CpuModelExecutor;
+import io.moeplatform.inference.model.DecoderModelExecutor;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * The scheduler's invariants on the real CPU model (the tiny transformers
  * checkpoint of qwen3_moe, 3 layers, vocabulary 256, context 128): how requests
  * are batched, chunked, cached and preempted must not change a single greedy
- * token, and every KV block comes back.
+ * token, and every KV block comes back. {@link CudaEngineGpuTests} runs the same
+ * tests on the CUDA executor.
  */
 class RealModelEngineTests {
 
@@ -41,8 +43,7 @@ class RealModelEngineTests {
 
     private LocalInferenceEngine engine(int blocks, int maxBatchTokens, int maxRunning, int maxQueued,
             Duration queueTimeout, boolean prefixCaching) {
-        CpuModelExecutor executor = CpuModelExecutor.open(modelDirectory(),
-                new CpuExecutorOptions(1, 4, 0, blocks, false));
+        DecoderModelExecutor executor = openExecutor(modelDirectory(), blocks, maxBatchTokens, maxRunning);
         gate = new GatedExecutor(executor);
         IdTokenizer tokenizer = new IdTokenizer(executor.vocabularySize());
         ServedModel model = new ServedModel("qwen3-tiny", gate, tokenizer, new JoiningCodec(tokenizer, 128, ""),
@@ -53,6 +54,11 @@ class RealModelEngineTests {
         LocalInferenceEngine engine = new LocalInferenceEngine(model, options, registry);
         engines.add(engine);
         return engine;
+    }
+
+    /** The executor under test: blocks of 4 tokens, {@code blocks} of them. */
+    DecoderModelExecutor openExecutor(Path model, int blocks, int maxBatchTokens, int maxRunning) {
+        return CpuModelExecutor.open(model, new CpuExecutorOptions(1, 4, 0, blocks, false));
     }
 
     private LocalInferenceEngine engine(int maxBatchTokens, boolean prefixCaching) {
