@@ -1,5 +1,6 @@
 package io.moeplatform.inference.cli;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.moeplatform.inference.EngineStatus;
 import io.moeplatform.inference.GenerationRequest;
 import io.moeplatform.inference.SamplingParams;
@@ -41,7 +42,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link BenchResult} for what each column measures). One short request warms the engine up first. With
  * {@code --dummy} the engine builds random weights of the given {@code config.json} in place, for full-size shapes
  * without checkpoint files; the engine still streams text, so the tokenizer files ({@code tokenizer.json},
- * {@code tokenizer_config.json}) come from {@code --tokenizer DIR}, by default the config's own directory.
+ * {@code tokenizer_config.json}) come from {@code --tokenizer DIR}, by default the config's own directory;
+ * {@code --tokenizer none} runs without tokenizer files (text is token ids, see
+ * {@link LocalInferenceEngine#startWithTokenIds}), which is how the GPU benchmark runs the full-size shapes.
  *
  * <p>
  * Next to each batch's decode rate it prints the memory roofline ({@link ModelFootprint#decodeStepBytes} at the
@@ -107,8 +110,11 @@ final class BenchCommand {
                 options.intValue("max-batch-tokens", Math.max(Math.max(2048, maxRunning), prefillLength)),
                 maxRunning, maxRequests + 1, Duration.ofMinutes(30), false, dummy != null,
                 options.doubleValue("gpu-memory-fraction", EngineOptions.DEFAULT_GPU_MEMORY_FRACTION));
+        boolean tokenIds = dummy != null && "none".equals(options.value("tokenizer"));
         long loadStart = System.nanoTime();
-        try (LocalInferenceEngine engine = LocalInferenceEngine.start(engineOptions)) {
+        try (LocalInferenceEngine engine = tokenIds
+                ? LocalInferenceEngine.startWithTokenIds(engineOptions, new SimpleMeterRegistry())
+                : LocalInferenceEngine.start(engineOptions)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             EngineStatus status = engine.status();
             String backend = status.backend();
@@ -280,16 +286,19 @@ final class BenchCommand {
         if (!Files.isRegularFile(config)) {
             throw new CliUsageException(NAME + ": --dummy " + config + " is not a file; pass a model's config.json");
         }
-        Path tokenizer = tokenizerDir != null ? Path.of(tokenizerDir) : config.toAbsolutePath().getParent();
-        if (!Files.isRegularFile(tokenizer.resolve("tokenizer.json"))) {
+        @Nullable
+        Path tokenizer = "none".equals(tokenizerDir)
+                ? null
+                : tokenizerDir != null ? Path.of(tokenizerDir) : config.toAbsolutePath().getParent();
+        if (tokenizer != null && !Files.isRegularFile(tokenizer.resolve("tokenizer.json"))) {
             throw new CliUsageException(NAME + ": " + tokenizer + " has no tokenizer.json; pass --tokenizer DIR with"
-                    + " the model's tokenizer.json and tokenizer_config.json");
+                    + " the model's tokenizer.json and tokenizer_config.json, or --tokenizer none for token ids");
         }
         try {
             Path dir = Files.createTempDirectory("moe-bench-dummy");
             List<Path> copies = new ArrayList<>();
             copies.add(Files.copy(config, dir.resolve("config.json")));
-            for (String file : TOKENIZER_FILES) {
+            for (String file : tokenizer == null ? List.<String>of() : TOKENIZER_FILES) {
                 if (Files.isRegularFile(tokenizer.resolve(file))) {
                     copies.add(Files.copy(tokenizer.resolve(file), dir.resolve(file)));
                 }

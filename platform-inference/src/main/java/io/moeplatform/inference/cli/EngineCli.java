@@ -21,7 +21,7 @@ public final class EngineCli {
             usage:
               generate --model DIR [--prompt TEXT] [--chat] [--max-tokens N] [--temperature T] [--seed S]
                        [--device auto|cpu|cuda] [--threads N]
-              bench    --model DIR | --dummy CONFIG_JSON [--tokenizer DIR] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
+              bench    --model DIR | --dummy CONFIG_JSON [--tokenizer DIR|none] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
                        [--prefill-len N] [--requests 128,512 [--output-len 64..512,64]]
                        [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]
                        [--max-running N] [--gpu-memory-fraction F] [--bandwidth BYTES_PER_S] [--peak-flops FLOPS]

@@ -27,6 +27,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The engine of one served model in this process. {@link #submit} validates
@@ -71,19 +72,44 @@ public final class LocalInferenceEngine implements InferenceEngine {
     /** As {@link #start(EngineOptions, MeterRegistry)} with the given view of the CUDA backend (tests). */
     static LocalInferenceEngine start(EngineOptions options, MeterRegistry registry,
             ExecutorSelection.CudaSupport cuda) {
-        ExecutorSelection.Selected selected = ExecutorSelection.open(options, cuda);
-        DecoderModelExecutor executor = selected.executor();
-        try {
+        return start(options, registry, cuda, executor -> {
             ModelTextAssets text = ModelTextAssets.load(options.modelPath());
             try {
                 Set<Integer> eos = new HashSet<>(executor.generationConfig().eosTokenIds());
                 eos.addAll(text.endOfSequenceIds());
-                ServedModel model = new ServedModel(servedModelName(options), executor, text.tokenizer(),
+                return new ServedModel(servedModelName(options), executor, text.tokenizer(),
                         HfPromptCodec.of(text, executor.contextLength()), eos);
+            } catch (RuntimeException e) {
+                text.close();
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * As {@link #start(EngineOptions, MeterRegistry)} for a model directory without tokenizer files (benchmarks with
+     * dummy weights): prompts are token ids, text is the ids as {@link IdTokenizer} writes them, no chat template.
+     */
+    public static LocalInferenceEngine startWithTokenIds(EngineOptions options, MeterRegistry registry) {
+        return start(options, registry, ExecutorSelection.CudaSupport.standard(), executor -> {
+            IdTokenizer tokenizer = new IdTokenizer(executor.vocabularySize());
+            return new ServedModel(servedModelName(options), executor, tokenizer,
+                    new JoiningCodec(tokenizer, executor.contextLength(), "\n"),
+                    new HashSet<>(executor.generationConfig().eosTokenIds()));
+        });
+    }
+
+    private static LocalInferenceEngine start(EngineOptions options, MeterRegistry registry,
+            ExecutorSelection.CudaSupport cuda, Function<DecoderModelExecutor, ServedModel> serve) {
+        ExecutorSelection.Selected selected = ExecutorSelection.open(options, cuda);
+        DecoderModelExecutor executor = selected.executor();
+        try {
+            ServedModel model = serve.apply(executor);
+            try {
                 return new LocalInferenceEngine(model, standardSamplers(model), options, registry, selected.note(),
                         true);
             } catch (RuntimeException e) {
-                text.close();
+                model.tokenizer().close();
                 throw e;
             }
         } catch (RuntimeException e) {

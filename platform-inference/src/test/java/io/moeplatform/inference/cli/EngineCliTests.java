@@ -169,6 +169,15 @@ class EngineCliTests {
     }
 
     @Test
+    void dummyBenchRunsOnTokenIdsWithTokenizerNone() throws URISyntaxException {
+        Path config = Path.of(EngineCliTests.class.getResource("/golden/models/qwen3_moe/config.json").toURI());
+        Run run = cli("bench", "--dummy", config.toString(), "--tokenizer", "none", "--batch", "2", "--prompt-len", "4",
+                "--gen-len", "3", "--device", "cpu", "--threads", "1");
+        assertThat(run.status()).as(run.err()).isZero();
+        assertThat(run.out()).contains("\"dummyWeights\":true", "\"generatedTokens\":6", "\"decodeRoofline\":[{");
+    }
+
+    @Test
     void unknownOptionsAreRejectedWithTheKnownOnes() {
         Run run = cli("bench", "--modle", "x");
         assertThat(run.status()).isEqualTo(2);

@@ -6,10 +6,10 @@ import io.moeplatform.inference.text.Tokenizer;
 import java.util.List;
 
 /**
- * A test tokenizer as a codec; its "chat template" joins the message contents with {@code separator}, so tests can
- * predict the prompt exactly.
+ * A tokenizer without a chat template as a codec (tests, benchmarks without tokenizer files): its "chat template"
+ * joins the message contents with {@code separator}, so tests can predict the prompt exactly.
  */
-record JoiningCodec(Tokenizer tokenizer, int contextLength, String separator) implements PromptCodec {
+public record JoiningCodec(Tokenizer tokenizer, int contextLength, String separator) implements PromptCodec {
 
     @Override
     public String renderChat(List<ChatMessage> messages, boolean addGenerationPrompt) {

@@ -6,15 +6,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Set;
 
 /**
- * A tokenizer for checkpoints that ship without one (the golden tiny models):
- * token {@code i} reads as {@code "<i>"}. The engine tests on the real model
- * are about token ids; text only has to be consistent.
+ * A tokenizer for checkpoints that ship without one (the golden tiny models, benchmarks with dummy weights): token
+ * {@code i} reads as {@code "<i>"}. Engine tests and benchmarks are about token ids; text only has to be consistent.
  */
-final class IdTokenizer implements Tokenizer {
+public final class IdTokenizer implements Tokenizer {
 
     private final int vocabularySize;
 
-    IdTokenizer(int vocabularySize) {
+    public IdTokenizer(int vocabularySize) {
         this.vocabularySize = vocabularySize;
     }
 
