@@ -7,7 +7,10 @@ For each config (a Hugging Face config.json; random bf16 weights built on the GP
   * `generate` (eager attention, greedy): decode tokens/s per batch size, measured as
     B * (gen - 1) / (t(gen) - t(1)) so that the prefill is not counted as decode;
   * `generate_batch` (continuous batching, paged attention): output tokens/s for R requests of
-    `prompt` tokens + `gen` new tokens.
+    `prompt` tokens + `gen` new tokens;
+  * with --gen-range MIN..MAX, the continuous-batching manager (`init_continuous_batching`) with each request's own
+    output length drawn uniformly from MIN..MAX (seeded), the same workload as the engine's `bench --output-len`.
+    --requests takes a list (e.g. 128,512).
 Prints one JSON object per measurement (lines starting with "PEER ") and a summary table.
 """
 import argparse
@@ -74,13 +77,42 @@ def generate_batch(model, cfg, requests, prompt, gen):
     return produced / elapsed, elapsed
 
 
+def continuous_varlen(model, cfg, requests, prompt, lo, hi):
+    """Requests with their own max_new_tokens through transformers' continuous-batching manager."""
+    g = torch.Generator().manual_seed(1)
+    inputs = [torch.randint(100, cfg.vocab_size - 100, (prompt,), generator=g).tolist() for _ in range(requests)]
+    lengths = torch.randint(lo, hi + 1, (requests,), generator=g).tolist()
+    gc = GenerationConfig(max_new_tokens=hi, do_sample=False, eos_token_id=None, pad_token_id=0)
+    manager = model.init_continuous_batching(generation_config=gc)
+    manager.start()
+    try:
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for i, (ids, n) in enumerate(zip(inputs, lengths)):
+            manager.add_request(ids, request_id=f"r{i}", max_new_tokens=n)
+        produced, done = 0, 0
+        while done < requests:
+            result = manager.get_result(timeout=600)
+            if result is None:
+                raise RuntimeError(f"no result after {done} of {requests} requests")
+            if getattr(result, "is_finished", lambda: True)():
+                produced += len(getattr(result, "generated_tokens", []) or [])
+                done += 1
+        torch.cuda.synchronize()
+        elapsed = time.perf_counter() - t0
+    finally:
+        manager.stop(block=True)
+    return produced / elapsed, elapsed, produced
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("configs", nargs="+")
     ap.add_argument("--batches", default="1,8,32,64")
     ap.add_argument("--prompt", type=int, default=128)
     ap.add_argument("--gen", type=int, default=64)
-    ap.add_argument("--requests", type=int, default=128)
+    ap.add_argument("--requests", default="128", help="continuous-batching request counts, e.g. 128,512")
+    ap.add_argument("--gen-range", default="", help="MIN..MAX: per-request output lengths for the manager run")
     ap.add_argument("--paged-attn", default="paged|sdpa", help="attention of generate_batch, e.g. paged|eager")
     args = ap.parse_args()
     print(f"torch {torch.__version__}, transformers {__import__('transformers').__version__}, "
@@ -100,13 +132,25 @@ def main():
                                 prefill_s=round(prefill_s, 4)))
                 except Exception as e:  # keep measuring the other batch sizes
                     report(dict(model=name, peer="hf-generate-eager", batch=b, error=repr(e)[:300]))
-            try:
-                model.set_attn_implementation(args.paged_attn)
-                tps, elapsed = generate_batch(model, cfg, args.requests, args.prompt, args.gen)
-                report(dict(model=name, peer="hf-generate_batch", requests=args.requests, prompt=args.prompt,
-                            gen=args.gen, output_tok_s=round(tps, 1), seconds=round(elapsed, 2)))
-            except Exception as e:
-                report(dict(model=name, peer="hf-generate_batch", error=repr(e)[:300]))
+            model.set_attn_implementation(args.paged_attn)
+            for requests in [int(x) for x in args.requests.split(",") if x]:
+                try:
+                    tps, elapsed = generate_batch(model, cfg, requests, args.prompt, args.gen)
+                    report(dict(model=name, peer="hf-generate_batch", requests=requests, prompt=args.prompt,
+                                gen=str(args.gen), output_tok_s=round(tps, 1), seconds=round(elapsed, 2)))
+                except Exception as e:
+                    report(dict(model=name, peer="hf-generate_batch", requests=requests, gen=str(args.gen),
+                                error=repr(e)[:300]))
+                if args.gen_range:
+                    lo, hi = (int(x) for x in args.gen_range.split(".."))
+                    try:
+                        tps, elapsed, produced = continuous_varlen(model, cfg, requests, args.prompt, lo, hi)
+                        report(dict(model=name, peer="hf-generate_batch", requests=requests, prompt=args.prompt,
+                                    gen=args.gen_range, output_tok_s=round(tps, 1), seconds=round(elapsed, 2),
+                                    tokens=produced))
+                    except Exception as e:
+                        report(dict(model=name, peer="hf-generate_batch", requests=requests, gen=args.gen_range,
+                                    error=repr(e)[:300]))
             del model
             torch.cuda.empty_cache()
         except Exception as e:

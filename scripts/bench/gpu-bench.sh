@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The GPU benchmark and GPU tests in parts that each fit one device call (<= 600 s), on the GPU host (no JDK, no
+# network), from a folder made by stage-gpu-bench.sh on a development machine:
+#   bash gpu-bench.sh --part PART [--part PART ...]
+# Parts:
+#   tests         every JUnit test tagged gpu (CUDA golden logits vs transformers and CPU, kernels, the engine's
+#                 scheduler invariants on CUDA)                                  -> tests.txt
+#   olmoe, qwen3  the engine's `bench` on dummy weights of configs/<model>.json: decode at BATCHES with the memory
+#                 roofline, prefill of PREFILL_LEN tokens, continuous batching of REQUESTS x (128 + OUTPUT_LEN)
+#                                                                                -> bench-<model>.json / .txt
+#   peers-olmoe, peers-qwen3   hf_peers.py: `generate` eager at PEER_BATCHES, `generate_batch` for the same
+#                 continuous-batching workloads                                  -> peers-<model>.log
+#   check-olmoe, check-qwen3   hf_logits.py writes a random bf16 checkpoint (CHECK_DIR, default /tmp) and
+#                 transformers' logits; the engine's `check-logits` compares on CUDA -> check-<model>.json
+#   merge         merge_bench.py: ONE markdown table of every part found in $OUT -> bench-table.md
+#   quick         validation of the scripts: tests, a small olmoe bench (REQUESTS=32), check-olmoe, merge
+# Results go to $OUT (default ./gpu-results); parts of earlier calls are read back by merge from the same folder,
+# so copy earlier results into $OUT before `--part merge` when $OUT starts empty. Environment: BATCHES
+# (1,8,32,64,128,256), REQUESTS (128,512), OUTPUT_LEN (64..512,64), PREFILL_LEN (2048), PROMPT_LEN (128), GEN_LEN
+# (64), PEER_BATCHES (1,8,16,32,64), MAX_BATCH_TOKENS (4096), PART_TIMEOUT seconds per part (560),
+# CHECK_LAYERS_QWEN3 (24 on an 80 GB GPU: transformers holds the model twice while writing the checkpoint; 0 = all 48
+# on a 141 GB H200), BANDWIDTH (3.0e12 on H100, 4.3e12 on H200). Exit status: non-zero when a part failed.
+set -uo pipefail
+stage=$(cd "$(dirname "$0")" && pwd)
+out=${OUT:-$PWD/gpu-results}
+mkdir -p "$out"
+parts=()
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --part) parts+=("$2"); shift 2 ;;
+    *) echo "usage: gpu-bench.sh --part tests|olmoe|qwen3|peers-olmoe|peers-qwen3|check-olmoe|check-qwen3|merge|quick" >&2
+       exit 2 ;;
+  esac
+done
+[[ ${#parts[@]} -gt 0 ]] || { echo "give at least one --part" >&2; exit 2; }
+
+nvidia-smi --query-gpu=name,driver_version,memory.total,memory.used --format=csv > "$out/device.txt" 2>&1
+gpu=$(sed -n 2p "$out/device.txt")
+echo "device: $gpu"
+case $gpu in *H200*) default_bw=4.3e12; big_gpu=true ;; *) default_bw=3.0e12; big_gpu=false ;; esac
+bandwidth=${BANDWIDTH:-$default_bw}
+
+jre=${JRE_DIR:-/tmp/moe-jre-bench}
+if [[ ! -x $jre/bin/java ]]; then
+  mkdir -p "$jre" && tar xzf "$stage/jre.tgz" -C "$jre" --strip-components=1 || exit 1
+fi
+java=$jre/bin/java
+cp=$stage/platform-inference.jar:$stage/test-classes:$(ls "$stage"/lib/*.jar | tr '\n' ':')
+jvm=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m -Xmx64g)
+cli=io.moeplatform.inference.cli.EngineCli
+limit=${PART_TIMEOUT:-560}
+failed=0
+
+config_of() { case $1 in olmoe) echo "$stage/configs/olmoe-1b-7b.json" ;; qwen3) echo "$stage/configs/qwen3-30b-a3b.json" ;; esac; }
+name_of() { basename "$(config_of "$1")" .json; }
+
+run_tests() {
+  timeout "$limit" "$java" "${jvm[@]}" -jar "$stage"/junit-platform-console-standalone-*.jar execute --disable-banner \
+    --details=tree --class-path "$cp" --include-tag gpu --select-package io.moeplatform.inference.cuda \
+    --select-class io.moeplatform.inference.engine.CudaEngineGpuTests 2>&1 | tee "$out/tests.txt"
+  return "${PIPESTATUS[0]}"
+}
+
+run_bench() { # olmoe|qwen3 [extra bench options]
+  local model=$1; shift
+  local name; name=$(name_of "$model")
+  timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli bench --dummy "$(config_of "$model")" --tokenizer none \
+    --device cuda --batch "${BATCHES:-1,8,32,64,128,256}" --prompt-len "${PROMPT_LEN:-128}" --gen-len "${GEN_LEN:-64}" \
+    --prefill-len "${PREFILL_LEN:-2048}" --requests "${REQUESTS:-128,512}" --output-len "${OUTPUT_LEN:-64..512,64}" \
+    --max-batch-tokens "${MAX_BATCH_TOKENS:-4096}" --bandwidth "$bandwidth" "$@" 2>&1 | tee "$out/bench-$name.txt"
+  local rc=${PIPESTATUS[0]}
+  grep '^{' "$out/bench-$name.txt" | tail -1 > "$out/bench-$name.json"
+  return "$rc"
+}
+
+run_peers() { # olmoe|qwen3
+  local name; name=$(name_of "$1")
+  local lo_hi=${OUTPUT_LEN:-64..512,64}
+  timeout "$limit" python3 "$stage/hf_peers.py" "$(config_of "$1")" --batches "${PEER_BATCHES:-1,8,16,32,64}" \
+    --prompt "${PROMPT_LEN:-128}" --gen 64 --requests "${REQUESTS:-128,512}" --gen-range "${lo_hi%%,*}" 2>&1 \
+    | tee "$out/peers-$name.log"
+  return "${PIPESTATUS[0]}"
+}
+
+run_check() { # olmoe|qwen3
+  local model=$1 name; name=$(name_of "$model")
+  local layers=0
+  [[ $model == qwen3 && $big_gpu == false ]] && layers=${CHECK_LAYERS_QWEN3:-24}
+  local dir=${CHECK_DIR:-/tmp}/moe-check-$name
+  rm -rf "$dir"
+  timeout "$limit" python3 "$stage/hf_logits.py" "$(config_of "$model")" --out "$dir" --layers "$layers" 2>&1 \
+    | tee "$out/check-$name.txt" || { rm -rf "$dir"; return 1; }
+  cp "$dir/ref/reference.json" "$out/check-$name.meta.json.tmp" 2>/dev/null \
+    && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); json.dump({'layers': d['layers'], 'config': d['config']}, open(sys.argv[2],'w'))" \
+       "$out/check-$name.meta.json.tmp" "$out/check-$name.meta.json"; rm -f "$out/check-$name.meta.json.tmp"
+  timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli check-logits --model "$dir/model" --reference "$dir/ref" \
+    --device cuda > "$out/check-$name.json" 2>> "$out/check-$name.txt"
+  local rc=$?
+  cat "$out/check-$name.json"; tail -2 "$out/check-$name.txt"
+  rm -rf "$dir"
+  return "$rc"
+}
+
+for part in "${parts[@]}"; do
+  echo "== part $part ($(date -u +%H:%M:%S))"
+  case $part in
+    tests) run_tests || failed=1 ;;
+    olmoe|qwen3) run_bench "$part" || failed=1 ;;
+    peers-olmoe|peers-qwen3) run_peers "${part#peers-}" || failed=1 ;;
+    check-olmoe|check-qwen3) run_check "${part#check-}" || failed=1 ;;
+    merge) python3 "$stage/merge_bench.py" "$out" || failed=1 ;;
+    quick)
+      run_tests || failed=1
+      BATCHES=${BATCHES:-1,8,32} REQUESTS=${REQUESTS:-32} OUTPUT_LEN=${OUTPUT_LEN:-64..128,64} \
+        PREFILL_LEN=${PREFILL_LEN:-2048} run_bench olmoe || failed=1
+      run_check olmoe || failed=1
+      python3 "$stage/merge_bench.py" "$out" || failed=1 ;;
+    *) echo "unknown part $part" >&2; failed=1 ;;
+  esac
+done
+exit "$failed"
