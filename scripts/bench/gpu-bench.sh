@@ -84,11 +84,12 @@ run_peers() { # olmoe|qwen3
 
 run_check() { # olmoe|qwen3
   local model=$1 name; name=$(name_of "$model")
-  local layers=0
+  local layers=0 verify=(--verify-reload)
+  [[ $model == qwen3 ]] && verify=()  # no room for a second copy of the 30 B model
   [[ $model == qwen3 && $big_gpu == false ]] && layers=${CHECK_LAYERS_QWEN3:-24}
   local dir=${CHECK_DIR:-/tmp}/moe-check-$name
   rm -rf "$dir"
-  timeout "$limit" python3 "$stage/hf_logits.py" "$(config_of "$model")" --out "$dir" --layers "$layers" 2>&1 \
+  timeout "$limit" python3 "$stage/hf_logits.py" "$(config_of "$model")" --out "$dir" --layers "$layers" "${verify[@]}" 2>&1 \
     | tee "$out/check-$name.txt" || { rm -rf "$dir"; return 1; }
   cp "$dir/ref/reference.json" "$out/check-$name.meta.json.tmp" 2>/dev/null \
     && python3 -c "import json,sys; d=json.load(open(sys.argv[1])); json.dump({'layers': d['layers'], 'config': d['config']}, open(sys.argv[2],'w'))" \

@@ -95,6 +95,9 @@ def main():
     ap.add_argument("--prefill", type=int, default=64)
     ap.add_argument("--positions", type=int, default=256)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--verify-reload", action="store_true",
+                    help="load the written checkpoint back with from_pretrained and compare logits (needs room "
+                         "for two copies of the model on the GPU)")
     args = ap.parse_args()
     t0 = time.perf_counter()
     model, cfg, model_type = build(args.config, args.layers)
@@ -113,6 +116,16 @@ def main():
     with open(os.path.join(ref, "reference.json"), "w") as f:
         json.dump({"tokens": tokens[0].tolist(), "prefill": args.prefill, "vocab": int(logits.shape[1]),
                    "layers": cfg.num_hidden_layers, "config": os.path.basename(args.config)}, f)
+    if args.verify_reload:
+        del model
+        torch.cuda.empty_cache()
+        reloaded = AutoModelForCausalLM.from_pretrained(os.path.join(args.out, "model"), dtype=torch.bfloat16,
+                                                        device_map="cuda").eval()
+        with torch.no_grad():
+            again = reloaded(tokens.cuda()).logits[0].float().cpu()
+        diff = (again - logits).abs().max().item()
+        print(f"reloaded checkpoint: max |logit diff| {diff:.3g} (0 when the files are what transformers reads)",
+              flush=True)
     print(f"{os.path.basename(args.config)}: {cfg.num_hidden_layers} layers, {total / 1e9:.1f} GB bf16 built in "
           f"{t1 - t0:.1f} s, written in {t2 - t1:.1f} s; reference logits [{logits.shape[0]}, {logits.shape[1]}]",
           flush=True)

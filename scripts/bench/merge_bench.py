@@ -102,7 +102,9 @@ def model_section(name, bench, peer_rows, check):
     if check:
         out.append(f"Correctness at full shape ({check.get('layers', 'all')} layers, random bf16 weights, "
                    f"{check['positions']} positions, CUDA vs transformers bf16): top-1 agreement "
-                   f"{100 * check['top1Agreement']:.1f}%, relative error mean {check['meanRelativeError']:.4f}, "
+                   f"{100 * check['top1Agreement']:.1f}% ({100 * check.get('decisiveTop1Agreement', 0):.1f}% of the "
+                   f"{check.get('decisivePositions', '?')} positions whose reference top-2 margin exceeds 4% of the "
+                   f"largest logit), relative error mean {check['meanRelativeError']:.4f}, "
                    f"max {check['maxRelativeError']:.4f}.")
     else:
         out.append("Correctness at full shape: not run.")
@@ -129,7 +131,8 @@ def main():
     names = set()
     for pattern in ("bench-*.json", "peers-*.log", "check-*.json"):
         for p in glob.glob(os.path.join(d, pattern)):
-            names.add(re.sub(r"^(bench|peers|check)-", "", os.path.basename(p)).rsplit(".", 1)[0])
+            if not p.endswith(".meta.json"):
+                names.add(re.sub(r"^(bench|peers|check)-", "", os.path.basename(p)).rsplit(".", 1)[0])
     lines = ["## GPU benchmark", ""]
     try:
         lines += ["Device: " + " ".join(open(os.path.join(d, "device.txt")).read().split("\n")[1:]).strip(), ""]

@@ -101,13 +101,15 @@ def hub_state_dict(model, model_type, cfg):
             for e in range(n_exp):
                 w = t[e]
                 if name.endswith("gate_up_proj"):
-                    if w.shape == (hidden, 2 * inter):
+                    # transformers 5 stores [2*inter, hidden] (nn.Linear layout); when hidden == 2*inter (OLMoE at
+                    # full size) the shape cannot tell, and that layout is the one it is
+                    if w.shape == (hidden, 2 * inter) and hidden != 2 * inter:
                         w = w.t()
                     assert w.shape == (2 * inter, hidden), (name, tuple(t.shape))
                     out[f"{prefix}experts.{e}.gate_proj.weight"] = w[:inter].contiguous()
                     out[f"{prefix}experts.{e}.up_proj.weight"] = w[inter:].contiguous()
                 else:
-                    if w.shape == (inter, hidden):
+                    if w.shape == (inter, hidden) and inter != hidden:
                         w = w.t()
                     assert w.shape == (hidden, inter), (name, tuple(t.shape))
                     out[f"{prefix}experts.{e}.down_proj.weight"] = w.contiguous()

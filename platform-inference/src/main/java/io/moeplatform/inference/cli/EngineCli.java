@@ -62,6 +62,9 @@ public final class EngineCli {
                 err.println(USAGE);
             }
             return 2;
+        } catch (CheckLogitsCommand.CheckFailedException e) {
+            err.println(args[0] + ": " + e.getMessage());
+            return 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("interrupted");

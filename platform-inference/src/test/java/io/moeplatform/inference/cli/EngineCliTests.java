@@ -119,12 +119,15 @@ class EngineCliTests {
         assertThat(json.path("positions").asInt()).isEqualTo(expected.path("greedy_ids").size());
         assertThat(json.path("top1Agreement").asDouble()).isEqualTo(1.0);
         assertThat(json.path("maxRelativeError").asDouble()).isLessThan(1e-4);
+        assertThat(json.path("decisiveTop1Agreement").asDouble()).isEqualTo(1.0);
+        assertThat(json.path("decisivePositions").asInt()).isBetween(1, json.path("positions").asInt());
 
         Path shifted = goldenReference(expected, dataDir.resolve("shifted"), true);
         Run failed = cli("check-logits", "--model", model.toString(), "--reference", shifted.toString(), "--device",
                 "cpu");
         assertThat(failed.status()).isEqualTo(1);
-        assertThat(failed.err()).contains("top-1 agreement", "is below --min-agreement 0.9900");
+        assertThat(failed.err()).contains("check-logits: top-1 agreement", "is below --min-agreement 0.9900")
+                .doesNotContain("\tat io.moeplatform");
     }
 
     /**
