@@ -18,29 +18,14 @@ import time
 
 import torch
 from safetensors.torch import save_file
-from transformers import AutoConfig, AutoModelForCausalLM
+from transformers import AutoModelForCausalLM
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hf_peers import build  # noqa: E402
 from make_goldens import hub_state_dict  # noqa: E402  (same per-expert hub layout as the golden checkpoints)
 
 SHARD_BYTES = 4 << 30
-
-
-def build(config_path, layers):
-    with open(config_path) as f:
-        fields = json.load(f)
-    model_type = fields.pop("model_type")
-    for k in ("architectures", "transformers_version", "torch_dtype", "dtype"):
-        fields.pop(k, None)
-    if layers:
-        fields["num_hidden_layers"] = layers
-        if isinstance(fields.get("mlp_only_layers"), list):
-            fields["mlp_only_layers"] = [l for l in fields["mlp_only_layers"] if l < layers]
-    cfg = AutoConfig.for_model(model_type, **fields)
-    with torch.device("cuda"):
-        model = AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16)
-    return model.eval(), cfg, model_type
 
 
 @torch.no_grad()
@@ -100,7 +85,8 @@ def main():
                          "for two copies of the model on the GPU)")
     args = ap.parse_args()
     t0 = time.perf_counter()
-    model, cfg, model_type = build(args.config, args.layers)
+    model, cfg = build(args.config, "sdpa", args.layers)
+    model_type = cfg.model_type
     randomize(model, args.seed)
     torch.cuda.synchronize()
     t1 = time.perf_counter()

@@ -35,12 +35,17 @@ def report(row):
     print("PEER " + json.dumps(row), flush=True)
 
 
-def build(config_path, attn):
+def build(config_path, attn, layers=0):
+    """Random bf16 weights of CONFIG on the GPU; `layers` > 0 keeps only that many layers (full per-layer shapes)."""
     with open(config_path) as f:
         fields = json.load(f)
     model_type = fields.pop("model_type")
     for k in ("architectures", "transformers_version", "torch_dtype", "dtype"):
         fields.pop(k, None)
+    if layers:
+        fields["num_hidden_layers"] = layers
+        if isinstance(fields.get("mlp_only_layers"), list):
+            fields["mlp_only_layers"] = [l for l in fields["mlp_only_layers"] if l < layers]
     cfg = AutoConfig.for_model(model_type, **fields)
     with torch.device("cuda"):
         model = AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16, attn_implementation=attn)

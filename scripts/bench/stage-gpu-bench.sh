@@ -10,14 +10,8 @@
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 stage=${1:-$root/.gpu/bench}
-"$root/scripts/gpu/stage-backend.sh" "$stage" >/dev/null
-
-cp_file=$(mktemp)
-(cd "$root" && ./mvnw -q -B -ntp -pl platform-inference dependency:build-classpath -Dmdep.includeScope=runtime \
-  -Dmdep.outputFile="$cp_file" >/dev/null)
-tr ':' '\n' < "$cp_file" | grep -E '/(micrometer-(core|commons|observation)-|HdrHistogram-|LatencyUtils-|slf4j-api-)' \
-  | xargs -I{} cp {} "$stage/lib/"
-rm -f "$cp_file"
+EXTRA_LIBS='micrometer-(core|commons|observation)-|HdrHistogram-|LatencyUtils-|slf4j-api-' \
+  "$root/scripts/gpu/stage-backend.sh" "$stage" >/dev/null
 # the real tokenizers and chat templates are for the CPU-side text tests, which do not run there
 rm -rf "$stage/test-classes/tokenizers" "$stage/test-classes/golden/templates"
 

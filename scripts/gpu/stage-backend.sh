@@ -22,7 +22,9 @@ rm -rf "$stage/test-classes" && cp -r "$module/target/test-classes" "$stage/test
 cp_file=$(mktemp)
 (cd "$root" && ./mvnw -q -B -ntp -pl platform-inference dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile="$cp_file" >/dev/null)
-tr ':' '\n' < "$cp_file" | grep -E '/(jackson-(core|databind)-3|jackson-annotations-|jspecify-|assertj-core-|byte-buddy-[0-9])' \
+# EXTRA_LIBS: more jar name prefixes to stage, as an extended regular expression (e.g. 'micrometer-core-|slf4j-api-')
+tr ':' '\n' < "$cp_file" \
+  | grep -E "/(jackson-(core|databind)-3|jackson-annotations-|jspecify-|assertj-core-|byte-buddy-[0-9]${EXTRA_LIBS:+|$EXTRA_LIBS})" \
   | xargs -I{} cp {} "$stage/lib/"
 rm -f "$cp_file"
 

@@ -26,29 +26,8 @@ record BenchResult(int batch, double decodeTokensPerSecond, double prefillTokens
      * @param promptLength tokens per prompt
      */
     static BenchResult of(int batch, long startNanos, long[][] tokenNanos, int promptLength) {
-        long allFirst = startNanos;
-        long last = startNanos;
-        long generated = 0;
-        double[] ttft = new double[tokenNanos.length];
-        int gaps = 0;
-        for (long[] times : tokenNanos) {
-            gaps += Math.max(0, times.length - 1);
-        }
-        double[] itl = new double[gaps];
-        int gap = 0;
-        for (int r = 0; r < tokenNanos.length; r++) {
-            long[] times = tokenNanos[r];
-            if (times.length == 0) {
-                throw new IllegalStateException("request " + r + " of batch " + batch + " generated no token");
-            }
-            ttft[r] = millis(times[0] - startNanos);
-            allFirst = Math.max(allFirst, times[0]);
-            last = Math.max(last, times[times.length - 1]);
-            generated += times.length;
-            for (int i = 1; i < times.length; i++) {
-                itl[gap++] = millis(times[i] - times[i - 1]);
-            }
-        }
+        TokenLatencies l = TokenLatencies.of(startNanos, tokenNanos);
+        long allFirst = l.firstTokensDoneNanos();
         long decoded = 0;
         for (long[] times : tokenNanos) {
             for (long t : times) {
@@ -57,11 +36,12 @@ record BenchResult(int batch, double decodeTokensPerSecond, double prefillTokens
                 }
             }
         }
-        double decodeSeconds = (last - allFirst) / 1e9;
+        double decodeSeconds = (l.lastNanos() - allFirst) / 1e9;
         double prefillSeconds = (allFirst - startNanos) / 1e9;
         return new BenchResult(batch, decodeSeconds > 0 ? decoded / decodeSeconds : 0,
-                prefillSeconds > 0 ? (double) batch * promptLength / prefillSeconds : 0, percentile(ttft, 50),
-                percentile(ttft, 90), percentile(itl, 50), percentile(itl, 90), percentile(itl, 99), generated);
+                prefillSeconds > 0 ? (double) batch * promptLength / prefillSeconds : 0,
+                percentile(l.ttftMs(), 50), percentile(l.ttftMs(), 90), percentile(l.itlMs(), 50),
+                percentile(l.itlMs(), 90), percentile(l.itlMs(), 99), l.tokens());
     }
 
     /** Nearest-rank percentile; 0 for no samples. */
@@ -73,9 +53,5 @@ record BenchResult(int batch, double decodeTokensPerSecond, double prefillTokens
         Arrays.sort(sorted);
         int rank = (int) Math.ceil(p / 100.0 * sorted.length);
         return sorted[Math.max(0, rank - 1)];
-    }
-
-    private static double millis(long nanos) {
-        return nanos / 1e6;
     }
 }

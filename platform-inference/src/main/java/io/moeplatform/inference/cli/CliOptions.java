@@ -79,15 +79,7 @@ final class CliOptions {
     }
 
     float floatValue(String name, float fallback) {
-        String value = values.get(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Float.parseFloat(value.strip());
-        } catch (NumberFormatException e) {
-            throw new CliUsageException(command + ": --" + name + " must be a number, got '" + value + "'");
-        }
+        return (float) doubleValue(name, fallback);
     }
 
     double doubleValue(String name, double fallback) {

@@ -18,31 +18,12 @@ record ServingResult(int requests, int promptLength, String outputLengths, long 
      * @param tokenNanos per request, the arrival time of each token
      */
     static ServingResult of(int promptLength, String outputLengths, long startNanos, long[][] tokenNanos) {
-        double[] ttft = new double[tokenNanos.length];
-        int gaps = 0;
-        for (long[] times : tokenNanos) {
-            gaps += Math.max(0, times.length - 1);
-        }
-        double[] itl = new double[gaps];
-        int gap = 0;
-        long last = startNanos;
-        long tokens = 0;
-        for (int r = 0; r < tokenNanos.length; r++) {
-            long[] times = tokenNanos[r];
-            if (times.length == 0) {
-                throw new IllegalStateException("request " + r + " generated no token");
-            }
-            ttft[r] = (times[0] - startNanos) / 1e6;
-            last = Math.max(last, times[times.length - 1]);
-            tokens += times.length;
-            for (int i = 1; i < times.length; i++) {
-                itl[gap++] = (times[i] - times[i - 1]) / 1e6;
-            }
-        }
-        double seconds = (last - startNanos) / 1e9;
-        return new ServingResult(tokenNanos.length, promptLength, outputLengths, tokens, seconds,
-                seconds > 0 ? tokens / seconds : 0, BenchResult.percentile(ttft, 50), BenchResult.percentile(ttft, 90),
-                BenchResult.percentile(ttft, 99), BenchResult.percentile(itl, 50), BenchResult.percentile(itl, 90),
-                BenchResult.percentile(itl, 99));
+        TokenLatencies l = TokenLatencies.of(startNanos, tokenNanos);
+        double seconds = (l.lastNanos() - startNanos) / 1e9;
+        return new ServingResult(tokenNanos.length, promptLength, outputLengths, l.tokens(), seconds,
+                seconds > 0 ? l.tokens() / seconds : 0, BenchResult.percentile(l.ttftMs(), 50),
+                BenchResult.percentile(l.ttftMs(), 90), BenchResult.percentile(l.ttftMs(), 99),
+                BenchResult.percentile(l.itlMs(), 50), BenchResult.percentile(l.itlMs(), 90),
+                BenchResult.percentile(l.itlMs(), 99));
     }
 }
