@@ -1,6 +1,7 @@
 package io.moeplatform.inference.autoconfigure;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.moeplatform.inference.EngineStatus;
 import io.moeplatform.inference.InferenceService;
@@ -51,6 +52,28 @@ class InferenceAutoConfigurationTests {
                     assertThat(options.servedModelName()).isEqualTo("qwen3-moe");
                     assertThat(options.device()).isEqualTo(Device.CUDA);
                 });
+    }
+
+    @Test
+    void gpuMemoryFractionAndDummyWeightsBind() {
+        runner.withBean(InferenceService.class, () -> FixedStatusService.ready(true))
+                .withPropertyValues("platform.inference.model-path=" + dataDir.resolve("m"),
+                        "platform.inference.gpu-memory-fraction=0.75", "platform.inference.dummy-weights=true")
+                .run(context -> {
+                    EngineOptions options = context.getBean(InferenceProperties.class).toEngineOptions(dataDir);
+                    assertThat(options.gpuMemoryFraction()).isEqualTo(0.75);
+                    assertThat(options.dummyWeights()).isTrue();
+                });
+    }
+
+    @Test
+    void aGpuMemoryFractionOutsideZeroToOneIsRejected() {
+        runner.withBean(InferenceService.class, () -> FixedStatusService.ready(true))
+                .withPropertyValues("platform.inference.model-path=" + dataDir.resolve("m"),
+                        "platform.inference.gpu-memory-fraction=1.5")
+                .run(context -> assertThatThrownBy(
+                        () -> context.getBean(InferenceProperties.class).toEngineOptions(dataDir))
+                        .hasMessageContaining("gpu-memory-fraction must be in (0, 1], got 1.5"));
     }
 
     @Test
