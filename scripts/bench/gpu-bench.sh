@@ -97,7 +97,13 @@ run_check() { # olmoe|qwen3
   timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli check-logits --model "$dir/model" --reference "$dir/ref" \
     --device cuda > "$out/check-$name.json" 2>> "$out/check-$name.txt"
   local rc=$?
-  cat "$out/check-$name.json"; tail -2 "$out/check-$name.txt"
+  if [[ -f $dir/ref-fp32/logits.f32 ]]; then  # the same check against transformers in fp32, and its own bf16 baseline
+    cp "$dir/ref-fp32/bf16-vs-fp32.json" "$out/baseline-$name.json"
+    timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli check-logits --model "$dir/model" \
+      --reference "$dir/ref-fp32" --device cuda --min-agreement 0 > "$out/fp32check-$name.json" \
+      2>> "$out/check-$name.txt"
+  fi
+  cat "$out/check-$name.json"; tail -3 "$out/check-$name.txt"
   rm -rf "$dir"
   return "$rc"
 }

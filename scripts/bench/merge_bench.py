@@ -106,6 +106,13 @@ def model_section(name, bench, peer_rows, check):
                    f"{check.get('decisivePositions', '?')} positions whose reference top-2 margin exceeds 4% of the "
                    f"largest logit), relative error mean {check['meanRelativeError']:.4f}, "
                    f"max {check['maxRelativeError']:.4f}.")
+        fp32, base = check.get("fp32"), check.get("baseline")
+        if fp32 and base:
+            out.append(f"Against transformers fp32 on the same weights: CUDA top-1 agreement "
+                       f"{100 * fp32['top1Agreement']:.1f}% (relative error mean {fp32['meanRelativeError']:.4f}); "
+                       f"transformers' own bf16 forward agrees with its fp32 forward on "
+                       f"{100 * base['top1Agreement']:.1f}% (relative error mean {base['meanRelativeError']:.4f}), "
+                       f"the floor any bf16 implementation is read against.")
     else:
         out.append("Correctness at full shape: not run.")
     out.append("")
@@ -144,6 +151,9 @@ def main():
         meta = load_json(os.path.join(d, f"check-{name}.meta.json"))
         if ref and meta:
             ref["layers"] = meta.get("layers")
+        if ref:
+            ref["fp32"] = load_json(os.path.join(d, f"fp32check-{name}.json"))
+            ref["baseline"] = load_json(os.path.join(d, f"baseline-{name}.json"))
         lines += model_section(name, load_json(os.path.join(d, f"bench-{name}.json")),
                                peers(os.path.join(d, f"peers-{name}.log")), ref)
     text = "\n".join(lines)
