@@ -64,7 +64,7 @@ public final class CudaBenchmark {
         try (CudaModelExecutor executor = CudaModelExecutor.open(dir, options)) {
             CudaModelExecutor.LoadReport load = executor.loadReport();
             System.out.printf(Locale.ROOT, "device %s; load %.1f GB of bf16 weights in %.1f s (%.2f GB/s overall, "
-                    + "uploader busy %.1f s; dummy weights generated on the host)%n", executor.device().name(),
+                    + "uploader busy %.1f s; dummy weights generated on the device)%n", executor.device().name(),
                     load.weightBytes() / 1e9, load.seconds(), load.gigabytesPerSecond(), load.uploadSeconds());
             long expertBytes = 3L * c.hiddenSize() * c.expertIntermediateSize() * 2;
             long fixedBytes = nonExpertBytes(c);

@@ -8,6 +8,8 @@ import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.KvCacheShape;
 import io.moeplatform.inference.model.ModelConfig;
 import io.moeplatform.inference.model.MoeDecoder;
+import io.moeplatform.inference.model.StepBatch;
+import io.moeplatform.inference.model.StepResult;
 import io.moeplatform.inference.model.WeightSource;
 import java.nio.file.Path;
 
@@ -64,10 +66,13 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
         CudaContext context = CudaContext.open(options.device());
         CudaBackend backend = null;
         try (WeightSource source = options.dummyWeights()
-                ? new StreamedRandomWeights(DecoderModelExecutor.DUMMY_SEED, modelDir)
+                ? new DeviceRandomWeights(DecoderModelExecutor.DUMMY_SEED, modelDir)
                 : Checkpoint.open(modelDir)) {
             backend = new CudaBackend(context, options.maxBatchTokens(), options.maxSequences(),
                     config.maxPositions());
+            if (source instanceof DeviceRandomWeights generated) {
+                backend.generateOnDevice(generated);
+            }
             DecoderWeights w = DecoderWeights.load(config, source, backend);
             backend.finishLoading();
             LoadReport report = new LoadReport(backend.uploadedBytes(), (System.nanoTime() - start) / 1e9,
@@ -93,6 +98,27 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
             bytes = Math.min(DEFAULT_KV_BYTES_CAP, context.memoryInfo()[0] / 4);
         }
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, bytes / bytesPerBlock));
+    }
+
+    /**
+     * Runs the step; when capturing its CUDA graph failed, switches graphs off (the backend logs why) and runs the
+     * step again eagerly. Repeating a step is safe: it writes the same K/V rows into the same slots.
+     */
+    @Override
+    public StepResult forward(StepBatch batch) {
+        try {
+            return super.forward(batch);
+        } catch (RuntimeException e) {
+            if (!backend.abandonCapture(e)) {
+                throw e;
+            }
+            return super.forward(batch);
+        }
+    }
+
+    /** Decode-step CUDA graphs captured so far (tests). */
+    int capturedGraphs() {
+        return backend.capturedGraphs();
     }
 
     /** Bytes and time of the weight load. */
