@@ -58,8 +58,10 @@ final class CudaBackend implements ModelBackend {
     private final int expertGemmRows = Integer.getInteger("moe.cuda.expertGemmRows", 64);
     /** Steps of at most this many tokens group and run their experts without the host (no sync per layer). */
     private final int deviceRoutingTokens = Integer.getInteger("moe.cuda.deviceRoutingTokens", 256);
-    private final DecodeGraphs graphs = new DecodeGraphs(
-            Boolean.parseBoolean(System.getProperty("moe.cuda.graphs", "true")));
+    /** Linear layers of at most 8 rows run as our GEMV kernel instead of cuBLAS (decode batches). */
+    private final boolean smallGemv = Boolean.parseBoolean(System.getProperty("moe.cuda.smallGemv", "true"));
+    private final @Nullable StepProfiler profiler;
+    private final DecodeGraphs graphs;
     private DecodeGraphs.Mode mode = DecodeGraphs.Mode.EAGER;
     private DecodeGraphs.@Nullable Key graphKey;
     private boolean captureFailed;
@@ -78,6 +80,8 @@ final class CudaBackend implements ModelBackend {
     /** Rows of this step's activations: the real tokens, padded up to a bucket for a captured decode step. */
     private int tokens;
     private int realTokens;
+    /** Every slice of this step has one token: attention runs the split-K decode kernels. */
+    private boolean decodeStep;
     private int tableStride;
 
     /** One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each. */
@@ -97,6 +101,32 @@ final class CudaBackend implements ModelBackend {
         this.uploader = new WeightUploader(context, arena, stream);
         this.expertsTouched = arena.allocate(8);
         expertsTouched.fill((byte) 0);
+        this.profiler = Boolean.getBoolean("moe.cuda.profile") ? new StepProfiler(context) : null;
+        // events between operations would be frozen into a graph, so profiling runs every step eagerly
+        this.graphs = new DecodeGraphs(
+                Boolean.parseBoolean(System.getProperty("moe.cuda.graphs", "true")) && profiler == null);
+    }
+
+    /** Charges the device time since the previous mark to {@code label} when profiling. */
+    private void mark(String label) {
+        if (profiler != null) {
+            profiler.mark(label, stream);
+        }
+    }
+
+    /** The profile since the last call ({@code -Dmoe.cuda.profile=true}), or an empty string. */
+    String takeProfile() {
+        return profiler == null ? "" : profiler.takeReport();
+    }
+
+    /** {@code y [rows, n] = x [rows, k] · w [n, k]ᵀ}: our GEMV for a few rows, cuBLAS otherwise. */
+    private void matmul(DeviceMemory x, DeviceMemory w, DeviceMemory y, int rows, int n, int k, boolean fp32Output) {
+        if (smallGemv && rows <= StepKernels.GEMV_MAX_ROWS && k % 8 == 0
+                && ((x.address() | w.address()) & 15) == 0) {
+            kernels.gemv(x, w, y, rows, n, k, fp32Output, stream);
+        } else {
+            cublas.linear(x, w, y, rows, n, k, fp32Output);
+        }
     }
 
     @Override
@@ -168,6 +198,10 @@ final class CudaBackend implements ModelBackend {
     @Override
     public void beginStep(StepBatch batch) {
         context.bindToCurrentThread();
+        if (profiler != null) {
+            mark("logits + host until next step");
+            profiler.collect();
+        }
         KvPool pool = requireKv();
         slices = batch.slices();
         realTokens = batch.tokenCount();
@@ -182,6 +216,7 @@ final class CudaBackend implements ModelBackend {
                     / pool.blockSize());
             decode &= s.tokenIds().length == 1;
         }
+        decodeStep = decode;
         tokens = realTokens;
         mode = DecodeGraphs.Mode.EAGER;
         graphKey = null;
@@ -221,6 +256,9 @@ final class CudaBackend implements ModelBackend {
         activationsUsed = 0;
         if (mode == DecodeGraphs.Mode.CAPTURE) {
             stream.beginCapture();
+        }
+        if (profiler != null) {
+            profiler.begin(stream);
         }
     }
 
@@ -319,6 +357,7 @@ final class CudaBackend implements ModelBackend {
         }
         CudaWeight w = (CudaWeight) table;
         moeKernels.embeddingGather(w.memory(), stepInts(0, tokens), act(out), tokens, w.columns(), w.rows(), stream);
+        mark("embed");
     }
 
     @Override
@@ -328,6 +367,7 @@ final class CudaBackend implements ModelBackend {
         }
         int rows = tokens * x.columns() / groupSize;
         moeKernels.rmsNorm(act(x), null, ((CudaWeight) weight).memory(), act(out), rows, groupSize, eps, stream);
+        mark("rmsnorm");
     }
 
     @Override
@@ -336,10 +376,11 @@ final class CudaBackend implements ModelBackend {
             return;
         }
         CudaWeight w = (CudaWeight) weight;
-        cublas.linear(act(x), w.memory(), act(out), tokens, w.rows(), w.columns(), false);
+        matmul(act(x), w.memory(), act(out), tokens, w.rows(), w.columns(), false);
         if (bias != null) {
             kernels.addBias(act(out), ((CudaWeight) bias).memory(), tokens, w.rows(), stream);
         }
+        mark("linear " + w.rows() + "x" + w.columns());
     }
 
     @Override
@@ -349,6 +390,7 @@ final class CudaBackend implements ModelBackend {
         }
         DeviceBuffer[] cs = rotaryTables.computeIfAbsent(rope, r -> rotaryTable(r, headDim));
         kernels.rope(act(x), stepInts(1, tokens), cs[0], cs[1], x.columns() / headDim, headDim, tokens, stream);
+        mark("rope");
     }
 
     /** cos and sin {@code [maxPositions, headDim/2]} fp32, attention scaling folded in, as the CPU backend computes them. */
@@ -388,9 +430,38 @@ final class CudaBackend implements ModelBackend {
         }
         kernels.kvWrite(act(k), act(v), stepInts(2, tokens), pool.keys()[layer], pool.values()[layer], kvDim, tokens,
                 stream);
-        kernels.attention(act(q), pool.keys()[layer], pool.values()[layer],
-                stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), act(out), tokens, shape.heads(),
-                shape.kvHeads(), shape.headDim(), pool.blockSize(), tableStride, shape.scale(), stream);
+        mark("kv write");
+        if (decodeStep && shape.headDim() % 32 == 0) {
+            decodeAttention(layer, q, shape, out);
+        } else {
+            kernels.attention(act(q), pool.keys()[layer], pool.values()[layer],
+                    stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), act(out), tokens, shape.heads(),
+                    shape.kvHeads(), shape.headDim(), pool.blockSize(), tableStride, shape.scale(), stream);
+        }
+        mark("attention");
+    }
+
+    /**
+     * One query per sequence: the paged decode kernels with split-K, partitions chosen so that the launch has about
+     * two blocks per SM (a single sequence otherwise runs on 32 blocks, each walking its whole context serially).
+     * Lengths are bounded by the table stride, so a captured graph's partitioning covers every replay.
+     */
+    private void decodeAttention(int layer, Tensor q, AttentionShape shape, Tensor out) {
+        KvPool pool = requireKv();
+        int maxLength = tableStride * pool.blockSize();
+        PagedAttentionShape s = new PagedAttentionShape(tokens, shape.heads(), shape.kvHeads(), shape.headDim(),
+                pool.blockSize(), tableStride, (long) shape.heads() * shape.headDim(), shape.scale());
+        int wanted = (2 * context.info().multiprocessors() + tokens * shape.heads() - 1) / (tokens * shape.heads());
+        int partitions = Math.max(1, Math.min(Math.min(wanted, 64), (maxLength + 31) / 32));
+        int partitionSize = (maxLength + partitions - 1) / partitions;
+        // partitions > 1 only while tokens x heads < 2 x SMs, so the scratch stays under ~4 x SMs rows: 1 MiB covers
+        // it for head dims up to 256 and is allocated once (a reallocation would invalidate the captured graphs)
+        DeviceBuffer scratch = partitions > 1
+                ? device("attention.splitK", Math.max(s.scratchBytes(partitions), 1L << 20))
+                : null;
+        moeKernels.pagedAttention(s, act(q), pool.keys()[layer], pool.values()[layer],
+                stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), act(out), partitions, partitionSize,
+                scratch, stream);
     }
 
     @Override
@@ -399,6 +470,7 @@ final class CudaBackend implements ModelBackend {
             return;
         }
         dense(act(x), mlp, act(out));
+        mark("dense mlp");
     }
 
     private void dense(DeviceMemory x, MlpWeights mlp, DeviceMemory out) {
@@ -410,10 +482,10 @@ final class CudaBackend implements ModelBackend {
         DeviceMemory g = device("dense.gate", (long) maxTokens * inter * 2).slice(0, bytes);
         DeviceMemory u = device("dense.up", (long) maxTokens * inter * 2).slice(0, bytes);
         DeviceMemory a = device("dense.act", (long) maxTokens * inter * 2).slice(0, bytes);
-        cublas.linear(x, gate.memory(), g, tokens, inter, gate.columns(), false);
-        cublas.linear(x, up.memory(), u, tokens, inter, up.columns(), false);
+        matmul(x, gate.memory(), g, tokens, inter, gate.columns(), false);
+        matmul(x, up.memory(), u, tokens, inter, up.columns(), false);
         kernels.siluMul(g, u, a, (long) tokens * inter, stream);
-        cublas.linear(a, down.memory(), out, tokens, down.rows(), inter, false);
+        matmul(a, down.memory(), out, tokens, down.rows(), inter, false);
     }
 
     @Override
@@ -435,13 +507,16 @@ final class CudaBackend implements ModelBackend {
         DeviceBuffer logits = device("moe.logits", (long) maxTokens * experts * 4);
         DeviceBuffer ids = device("moe.ids", (long) maxTokens * k * 4);
         DeviceBuffer weights = device("moe.weights", (long) maxTokens * k * 4);
-        cublas.linear(act(x), router.memory(), logits, tokens, experts, hidden, true);
+        matmul(act(x), router.memory(), logits, tokens, experts, hidden, true);
+        mark("moe router gemm");
         moeKernels.moeRouter(logits, ids, weights, tokens, experts, k, moe.normalizeTopK(), stream);
+        mark("moe router top-k");
 
         // rows grouped by expert (ascending), tokens ascending inside a group: on the device, no host round trip
         MoeLayout layout = MoeLayout.in(device("moe.layout", MoeLayout.ints((long) maxTokens * k, experts) * 4),
                 slots, experts);
         kernels.moeAlign(ids, realTokenCount(), k, experts, layout, expertsTouched, stream);
+        mark("moe align");
         DeviceBuffer activated = device("moe.act", (long) maxTokens * k * inter * 2);
         DeviceBuffer y = device("moe.y", (long) maxTokens * k * hidden * 2);
         DeviceBuffer table = expertTables.computeIfAbsent(moe, this::expertPointers);
@@ -455,9 +530,12 @@ final class CudaBackend implements ModelBackend {
         int maxGroups = Math.min(experts, slots);
         kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, maxRows, activated, hidden, inter,
                 stream);
+        mark("moe gate_up");
         kernels.expertDown(activated, layout, downPtrs, maxGroups, maxRows, y, inter, hidden, stream);
+        mark("moe down");
         if (viaHost) {
             expertGemms(x, moe, layout, activated, y, hidden, inter);
+            mark("moe expert gemms");
         }
 
         DeviceMemory shared = null;
@@ -467,12 +545,14 @@ final class CudaBackend implements ModelBackend {
             dense(act(x), moe.sharedExpert(), shared);
             if (moe.sharedExpertGate() != null) {
                 sharedGate = device("moe.sharedGate", maxTokens * 4L);
-                cublas.linear(act(x), ((CudaWeight) moe.sharedExpertGate()).memory(), sharedGate, tokens, 1, hidden,
+                matmul(act(x), ((CudaWeight) moe.sharedExpertGate()).memory(), sharedGate, tokens, 1, hidden,
                         true);
             }
+            mark("moe shared expert");
         }
         kernels.expertCombine(y, layout.slotRow(), weights, shared, sharedGate, realTokenCount(), act(out), tokens, k,
                 hidden, stream);
+        mark("moe combine");
     }
 
     /** Experts with at least {@code expertGemmRows} rows: gather their rows, then cuBLAS GEMMs into act/y rows. */
@@ -529,6 +609,7 @@ final class CudaBackend implements ModelBackend {
             return;
         }
         kernels.add(act(acc), act(x), (long) tokens * acc.columns(), stream);
+        mark("add");
     }
 
     @Override
@@ -616,6 +697,9 @@ final class CudaBackend implements ModelBackend {
         } finally {
             uploader.close();
             graphs.close();
+            if (profiler != null) {
+                profiler.close();
+            }
             pinned.values().forEach(PinnedHostBuffer::close);
             kernels.close();
             moeKernels.close();

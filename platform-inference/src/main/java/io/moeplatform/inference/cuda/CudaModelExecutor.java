@@ -116,6 +116,11 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
         }
     }
 
+    /** Device time per operation since the last call, with {@code -Dmoe.cuda.profile=true}; else empty. */
+    public String takeProfile() {
+        return backend.takeProfile();
+    }
+
     /** Decode-step CUDA graphs captured so far (tests). */
     int capturedGraphs() {
         return backend.capturedGraphs();

@@ -27,6 +27,7 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction expertCombine;
     private final CudaFunction moeAlign;
     private final CudaFunction fillRandom;
+    private final CudaFunction[] gemv = new CudaFunction[4];
 
     StepKernels(CudaContext context) {
         KernelImage image = KernelImage.read(CudaSettings.DEFAULT_KERNEL_RESOURCE);
@@ -45,6 +46,9 @@ final class StepKernels implements AutoCloseable {
         expertCombine = module.function("expert_combine");
         moeAlign = module.function("moe_align");
         fillRandom = module.function("fill_random_bf16");
+        for (int i = 0; i < gemv.length; i++) {
+            gemv[i] = module.function("gemv_bf16_m" + (1 << i));
+        }
     }
 
     void add(DeviceMemory acc, DeviceMemory x, long n, CudaStream s) {
@@ -125,6 +129,24 @@ final class StepKernels implements AutoCloseable {
             int hidden, CudaStream s) {
         expertCombine.launch(Dim3.of(tokens), Dim3.of(256), 0, s, new KernelArgs().ptr(y).ptr(slotRow).ptr(weights)
                 .ptr(shared).ptr(gateLogit).ptr(realTokens).ptr(out).i32(topK).i32(hidden));
+    }
+
+    /** Most rows {@link #gemv} takes. */
+    static final int GEMV_MAX_ROWS = 8;
+
+    /**
+     * {@code y [rows, n] = x [rows, k] · w [n, k]ᵀ} for at most {@link #GEMV_MAX_ROWS} rows (gemv.cu): one warp per
+     * output feature streaming w once. k % 8 == 0, x and w 16-byte aligned.
+     */
+    void gemv(DeviceMemory x, DeviceMemory w, DeviceMemory y, int rows, int n, int k, boolean fp32Output,
+            CudaStream s) {
+        if (rows < 1 || rows > GEMV_MAX_ROWS || k % 8 != 0 || ((x.address() | w.address()) & 15) != 0) {
+            throw new IllegalArgumentException("gemv takes 1.." + GEMV_MAX_ROWS + " rows, k % 8 == 0 and 16-byte "
+                    + "aligned inputs; got " + rows + " rows, k " + k);
+        }
+        int variant = 32 - Integer.numberOfLeadingZeros(rows - 1); // 1 -> m1, 2 -> m2, 3..4 -> m4, 5..8 -> m8
+        gemv[variant].launch(Dim3.of((n + 3) / 4), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(x).ptr(w).ptr(y).i32(rows).i32(k).i32(n).i32(fp32Output ? 1 : 0));
     }
 
     /** Fills {@code n} bf16 values with the dummy-weight hash of {@code fill} (same values as the CPU's). */

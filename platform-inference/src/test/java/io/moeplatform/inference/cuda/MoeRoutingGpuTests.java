@@ -18,8 +18,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The on-device MoE grouping ({@code moe_align}) against a stable counting sort in Java on random router choices,
- * and the device-side dummy weights ({@code fill_random_bf16}) against {@link RandomWeights}, bit for bit.
+ * The decode-path kernels of the model backend: the on-device MoE grouping ({@code moe_align}) against a stable
+ * counting sort in Java on random router choices, the device-side dummy weights ({@code fill_random_bf16}) against
+ * {@link RandomWeights} bit for bit, and the small-batch GEMV against a double-precision reference (fp32 outputs
+ * within 1e-5 relative, bf16 outputs within 4e-3: one rounding).
  */
 @Tag("gpu")
 class MoeRoutingGpuTests {
@@ -106,6 +108,22 @@ class MoeRoutingGpuTests {
             touched.copyToHost(host);
             assertThat(host.get(JAVA_LONG, 0)).as("active experts counted").isEqualTo(groups);
         }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 4096, 2048", "2, 512, 2048", "3, 2048, 4096", "8, 128, 2048", "5, 100, 776"})
+    void gemvMatchesTheReference(int rows, int n, int k) {
+        float[] x = gpu.randomBf16(rows * k, 1);
+        float[] w = gpu.randomBf16(n * k, 0.05);
+        float[] expected = ReferenceOps.linear(x, w, rows, n, k);
+        DeviceBuffer y32 = gpu.poisoned((long) rows * n * 4);
+        step.gemv(gpu.bf16(x), gpu.bf16(w), y32, rows, n, k, true, gpu.stream);
+        assertThat(ReferenceOps.relativeError(gpu.readF32(y32, rows * n), expected)).as("fp32" + gpu.seedNote())
+                .isLessThanOrEqualTo(1e-5);
+        DeviceBuffer y16 = gpu.poisoned((long) rows * n * 2);
+        step.gemv(gpu.bf16(x), gpu.bf16(w), y16, rows, n, k, false, gpu.stream);
+        assertThat(ReferenceOps.relativeError(gpu.readBf16(y16, rows * n), expected)).as("bf16" + gpu.seedNote())
+                .isLessThanOrEqualTo(4e-3);
     }
 
     @ParameterizedTest
