@@ -188,9 +188,10 @@ expert_gate_up(const bf16* __restrict__ x, const int* __restrict__ row_token,
         }
 #pragma unroll
         for (int r = 0; r < EXPERT_ROWS; r++) {
+            if (r >= rn) break;  // rn is the same in every lane: the shuffles below stay warp-uniform
             const float sg = warp_sum(ag[r]);
             const float su = warp_sum(au[r]);
-            if (lane == 0 && r < rn) {
+            if (lane == 0) {
                 const float gq = round_bf16(sg);
                 act[(long long)(start + r0 + r) * inter + n] = to_bf16(round_bf16(gq / (1.0f + __expf(-gq))) * round_bf16(su));
             }
@@ -199,25 +200,34 @@ expert_gate_up(const bf16* __restrict__ x, const int* __restrict__ row_token,
 }
 
 // y[r, n] = bf16(act[r] . Wd_e[n]) for rows r of group g; act [rows, inter], y [rows, hidden]. inter % 8 == 0.
-// grid = (ceil(hidden / 8), groups), block = 256.
-extern "C" __global__ void __launch_bounds__(256)
-expert_down(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
-            const int* __restrict__ group_expert, const int* __restrict__ group_start,
-            const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,
-            bf16* __restrict__ y, int inter, int hidden) {
+// LANES lanes compute one output feature (32 / LANES features per warp): a down row is short (inter, e.g. 768
+// elements = 96 chunks of 16 bytes), so a whole warp per row would spend more time in its per-row shuffle
+// reductions than in loading; 8 lanes give each lane 12 chunks and need 3 shuffles per row instead of 5.
+// grid = (ceil(hidden / (8 * 32 / LANES)), groups), block = 256.
+template <int LANES>
+__device__ __forceinline__ void expert_down_impl(const bf16* __restrict__ act,
+                                                 const unsigned long long* __restrict__ down_ptrs,
+                                                 const int* __restrict__ group_expert,
+                                                 const int* __restrict__ group_start,
+                                                 const int* __restrict__ group_count,
+                                                 const int* __restrict__ num_groups, int max_rows,
+                                                 bf16* __restrict__ y, int inter, int hidden) {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int n = blockIdx.x * 8 + warp;
+    const int sub = lane / LANES, sl = lane % LANES;
+    const int n = (blockIdx.x * 8 + warp) * (32 / LANES) + sub;
     const int g = blockIdx.y;
-    if (n >= hidden || g >= *num_groups) return;
+    if (g >= *num_groups) return;
     const int e = group_expert[g], start = group_start[g], count = group_count[g];
     if (count >= max_rows) return;
-    const bf16* wd = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)n * inter;
+    const bool live = n < hidden;  // dead lanes still take part in the shuffles
+    const bf16* wd = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(live ? n : 0) * inter;
     for (int r0 = 0; r0 < count; r0 += EXPERT_ROWS) {
         const int rn = min(EXPERT_ROWS, count - r0);
         float a[EXPERT_ROWS];
 #pragma unroll
         for (int r = 0; r < EXPERT_ROWS; r++) a[r] = 0.0f;
-        for (int c = lane * 8; c < inter; c += 256) {
+#pragma unroll 4
+        for (int c = sl * 8; c < inter; c += LANES * 8) {
             float fw[8];
             load8(wd + c, fw);
 #pragma unroll
@@ -232,10 +242,31 @@ expert_down(const bf16* __restrict__ act, const unsigned long long* __restrict__
         }
 #pragma unroll
         for (int r = 0; r < EXPERT_ROWS; r++) {
-            const float s = warp_sum(a[r]);
-            if (lane == 0 && r < rn) y[(long long)(start + r0 + r) * hidden + n] = to_bf16(s);
+            if (r >= rn) break;
+            float s = a[r];
+#pragma unroll
+            for (int o = LANES / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+            if (sl == 0 && live) y[(long long)(start + r0 + r) * hidden + n] = to_bf16(s);
         }
     }
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+expert_down(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
+            const int* __restrict__ group_expert, const int* __restrict__ group_start,
+            const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,
+            bf16* __restrict__ y, int inter, int hidden) {
+    expert_down_impl<32>(act, down_ptrs, group_expert, group_start, group_count, num_groups, max_rows, y, inter,
+                         hidden);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+expert_down_l8(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
+               const int* __restrict__ group_expert, const int* __restrict__ group_start,
+               const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,
+               bf16* __restrict__ y, int inter, int hidden) {
+    expert_down_impl<8>(act, down_ptrs, group_expert, group_start, group_count, num_groups, max_rows, y, inter,
+                        hidden);
 }
 
 // Weighted sum of each token's expert outputs, in choice order j (deterministic, no atomics):

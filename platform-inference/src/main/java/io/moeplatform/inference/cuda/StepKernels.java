@@ -24,6 +24,8 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction stepAttention;
     private final CudaFunction expertGateUp;
     private final CudaFunction expertDown;
+    /** Lanes per output feature of the down kernel: 8 (expert_down_l8) or 32 (a warp per feature, expert_down). */
+    private final int downLanes = Integer.getInteger("moe.cuda.expertDownLanes", 8) == 32 ? 32 : 8;
     private final CudaFunction expertCombine;
     private final CudaFunction moeAlign;
     private final CudaFunction fillRandom;
@@ -42,7 +44,7 @@ final class StepKernels implements AutoCloseable {
         kvWrite = module.function("kv_write");
         stepAttention = module.function("step_attention");
         expertGateUp = module.function("expert_gate_up");
-        expertDown = module.function("expert_down");
+        expertDown = module.function(downLanes == 32 ? "expert_down" : "expert_down_l8");
         expertCombine = module.function("expert_combine");
         moeAlign = module.function("moe_align");
         fillRandom = module.function("fill_random_bf16");
@@ -118,7 +120,8 @@ final class StepKernels implements AutoCloseable {
 
     void expertDown(DeviceMemory act, MoeLayout layout, DeviceMemory downPtrs, int maxGroups, int maxRows,
             DeviceMemory y, int inter, int hidden, CudaStream s) {
-        expertDown.launch(Dim3.of((hidden + FEATURES_PER_BLOCK - 1) / FEATURES_PER_BLOCK, maxGroups), Dim3.of(256), 0,
+        int features = FEATURES_PER_BLOCK * 32 / downLanes;
+        expertDown.launch(Dim3.of((hidden + features - 1) / features, maxGroups), Dim3.of(256), 0,
                 s, new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
                         .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(maxRows).ptr(y).i32(inter)
                         .i32(hidden));
