@@ -251,23 +251,18 @@ __device__ __forceinline__ void expert_down_impl(const bf16* __restrict__ act,
     }
 }
 
-extern "C" __global__ void __launch_bounds__(256)
-expert_down(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
-            const int* __restrict__ group_expert, const int* __restrict__ group_start,
-            const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,
-            bf16* __restrict__ y, int inter, int hidden) {
-    expert_down_impl<32>(act, down_ptrs, group_expert, group_start, group_count, num_groups, max_rows, y, inter,
-                         hidden);
-}
-
-extern "C" __global__ void __launch_bounds__(256)
-expert_down_l8(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
-               const int* __restrict__ group_expert, const int* __restrict__ group_start,
-               const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,
-               bf16* __restrict__ y, int inter, int hidden) {
-    expert_down_impl<8>(act, down_ptrs, group_expert, group_start, group_count, num_groups, max_rows, y, inter,
-                        hidden);
-}
+// expert_down: a warp per feature; expert_down_l8: 8 lanes per feature (the default, see StepKernels).
+#define EXPERT_DOWN_ENTRY(NAME, LANES)                                                                         \
+    extern "C" __global__ void __launch_bounds__(256)                                                          \
+        NAME(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,                   \
+             const int* __restrict__ group_expert, const int* __restrict__ group_start,                        \
+             const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,            \
+             bf16* __restrict__ y, int inter, int hidden) {                                                    \
+        expert_down_impl<LANES>(act, down_ptrs, group_expert, group_start, group_count, num_groups, max_rows, \
+                                y, inter, hidden);                                                             \
+    }
+EXPERT_DOWN_ENTRY(expert_down, 32)
+EXPERT_DOWN_ENTRY(expert_down_l8, 8)
 
 // Weighted sum of each token's expert outputs, in choice order j (deterministic, no atomics):
 //   out[t] = bf16( sum_j w[t, j] * y[slot_row[t, j]]  +  sigmoid(gate_logit[t]) * shared[t] )

@@ -56,19 +56,13 @@ __device__ __forceinline__ void gemv_small(const bf16* __restrict__ x, const bf1
     }
 }
 
-extern "C" __global__ void __launch_bounds__(128) gemv_bf16_m1(const bf16* x, const bf16* w, void* y, int rows, int k,
-                                                               int n, int out_f32) {
-    gemv_small<1>(x, w, y, rows, k, n, out_f32);
-}
-extern "C" __global__ void __launch_bounds__(128) gemv_bf16_m2(const bf16* x, const bf16* w, void* y, int rows, int k,
-                                                               int n, int out_f32) {
-    gemv_small<2>(x, w, y, rows, k, n, out_f32);
-}
-extern "C" __global__ void __launch_bounds__(128) gemv_bf16_m4(const bf16* x, const bf16* w, void* y, int rows, int k,
-                                                               int n, int out_f32) {
-    gemv_small<4>(x, w, y, rows, k, n, out_f32);
-}
-extern "C" __global__ void __launch_bounds__(128) gemv_bf16_m8(const bf16* x, const bf16* w, void* y, int rows, int k,
-                                                               int n, int out_f32) {
-    gemv_small<8>(x, w, y, rows, k, n, out_f32);
-}
+// One entry point per row bound (Java picks gemv_bf16_m1/m2/m4/m8 by the row count).
+#define GEMV_ENTRY(M)                                                                                       \
+    extern "C" __global__ void __launch_bounds__(128)                                                       \
+        gemv_bf16_m##M(const bf16* x, const bf16* w, void* y, int rows, int k, int n, int out_f32) {        \
+        gemv_small<M>(x, w, y, rows, k, n, out_f32);                                                        \
+    }
+GEMV_ENTRY(1)
+GEMV_ENTRY(2)
+GEMV_ENTRY(4)
+GEMV_ENTRY(8)

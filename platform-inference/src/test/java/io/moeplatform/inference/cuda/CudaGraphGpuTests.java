@@ -40,7 +40,7 @@ class CudaGraphGpuTests {
                 for (CudaModelExecutor ex : List.of(graphed, eager)) {
                     List<SequenceSlice> slices = new ArrayList<>();
                     for (int s = 0; s < sequences; s++) {
-                        int[] table = table(s);
+                        int[] table = CudaGoldenModelGpuTests.seqTable(s);
                         slices.add(step == 0
                                 ? new SequenceSlice(s, shift(prompt, s), 0, table, true, null)
                                 : new SequenceSlice(s, new int[]{next[s]}, prompt.length + step - 1, table, true,
@@ -75,8 +75,9 @@ class CudaGraphGpuTests {
                         () -> with("moe.cuda.expertGemmRows", "2",
                                 () -> CudaModelExecutor.open(golden.directory(), OPTIONS)))) {
             int[] prompt = golden.prompt();
-            List<SequenceSlice> slices = List.of(new SequenceSlice(1, prompt, 0, table(0), true, null),
-                    new SequenceSlice(2, shift(prompt, 1), 0, table(1), true, null));
+            List<SequenceSlice> slices = List.of(
+                    new SequenceSlice(1, prompt, 0, CudaGoldenModelGpuTests.seqTable(0), true, null),
+                    new SequenceSlice(2, shift(prompt, 1), 0, CudaGoldenModelGpuTests.seqTable(1), true, null));
             float[][] a = device.forward(new StepBatch(slices)).logits();
             float[][] b = viaHost.forward(new StepBatch(slices)).logits();
             for (int s = 0; s < a.length; s++) {
@@ -95,14 +96,6 @@ class CudaGraphGpuTests {
             p[i] = prompt[(i + by) % prompt.length];
         }
         return p;
-    }
-
-    private static int[] table(int sequence) {
-        int[] t = new int[10];
-        for (int i = 0; i < t.length; i++) {
-            t[i] = 10 * sequence + i;
-        }
-        return t;
     }
 
     private static <T> T with(String property, String value, Supplier<T> body) {
