@@ -48,7 +48,7 @@ extern "C" __global__ void rope_rows(bf16* x, const int* __restrict__ positions,
 }
 
 // Stores this step's K and V rows in the paged pool: for token t, slot[t] = block * block_size + position % block_size
-//   k_cache[slot[t], :] = k[t, :],  v_cache[slot[t], :] = v[t, :]
+//   k_cache[slot[t], :] = k[t, :],  v_cache[slot[t], :] = v[t, :]      (slot[t] < 0: a padding token, not stored)
 // k, v [tokens, kv_dim]; caches [blocks * block_size, kv_dim] bf16 (one layer). grid-stride over tokens * kv_dim.
 extern "C" __global__ void kv_write(const bf16* __restrict__ k, const bf16* __restrict__ v,
                                     const int* __restrict__ slots, bf16* k_cache, bf16* v_cache, int kv_dim,
@@ -56,6 +56,7 @@ extern "C" __global__ void kv_write(const bf16* __restrict__ k, const bf16* __re
     const long long n = (long long)tokens * kv_dim;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {
         const int t = (int)(e / kv_dim), d = (int)(e % kv_dim);
+        if (slots[t] < 0) continue;
         const long long dst = (long long)slots[t] * kv_dim + d;
         k_cache[dst] = k[e];
         v_cache[dst] = v[e];
@@ -131,8 +132,11 @@ step_attention(const bf16* __restrict__ q, const bf16* __restrict__ k_cache, con
 }
 
 // ---- Routed experts: grouped matmuls over the rows routed to each expert ----
-// The host sorts the step's (token, choice) pairs by expert into "rows" and describes each active expert as a group
-// g: expert ids[g], rows [starts[g], starts[g] + counts[g]). Weight matrices are found through per-expert device
+// moe_align (moe_routing.cu) sorts the step's (token, choice) pairs by expert into "rows" on the device and describes
+// each active expert as a group g < *num_groups: expert ids[g], rows [starts[g], starts[g] + counts[g]). The grid is
+// sized for the worst case (min(experts, slots) groups); blocks of groups past *num_groups exit at once, and so do
+// groups of max_rows or more rows (those run as cuBLAS GEMMs when the host chose to read the counts back).
+// Weight matrices are found through per-expert device
 // pointer tables (every expert's matrix is a separate [n, k] bf16 allocation, 16-byte aligned).
 // One warp computes one output feature n for all rows of a group, 8 rows at a time, reading the weight row once per
 // 8 rows: at decode sizes (a few rows per expert) the weights are read about once, which is the memory roofline.
@@ -153,11 +157,14 @@ extern "C" __global__ void __launch_bounds__(256)
 expert_gate_up(const bf16* __restrict__ x, const int* __restrict__ row_token,
                const unsigned long long* __restrict__ gate_ptrs, const unsigned long long* __restrict__ up_ptrs,
                const int* __restrict__ group_expert, const int* __restrict__ group_start,
-               const int* __restrict__ group_count, bf16* __restrict__ act, int k, int inter) {
+               const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,
+               bf16* __restrict__ act, int k, int inter) {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int n = blockIdx.x * 8 + warp;
-    if (n >= inter) return;
-    const int g = blockIdx.y, e = group_expert[g], start = group_start[g], count = group_count[g];
+    const int g = blockIdx.y;
+    if (n >= inter || g >= *num_groups) return;
+    const int e = group_expert[g], start = group_start[g], count = group_count[g];
+    if (count >= max_rows) return;
     const bf16* wg = reinterpret_cast<const bf16*>(gate_ptrs[e]) + (long long)n * k;
     const bf16* wu = reinterpret_cast<const bf16*>(up_ptrs[e]) + (long long)n * k;
     for (int r0 = 0; r0 < count; r0 += EXPERT_ROWS) {
@@ -181,9 +188,10 @@ expert_gate_up(const bf16* __restrict__ x, const int* __restrict__ row_token,
         }
 #pragma unroll
         for (int r = 0; r < EXPERT_ROWS; r++) {
+            if (r >= rn) break;  // rn is the same in every lane: the shuffles below stay warp-uniform
             const float sg = warp_sum(ag[r]);
             const float su = warp_sum(au[r]);
-            if (lane == 0 && r < rn) {
+            if (lane == 0) {
                 const float gq = round_bf16(sg);
                 act[(long long)(start + r0 + r) * inter + n] = to_bf16(round_bf16(gq / (1.0f + __expf(-gq))) * round_bf16(su));
             }
@@ -192,22 +200,34 @@ expert_gate_up(const bf16* __restrict__ x, const int* __restrict__ row_token,
 }
 
 // y[r, n] = bf16(act[r] . Wd_e[n]) for rows r of group g; act [rows, inter], y [rows, hidden]. inter % 8 == 0.
-// grid = (ceil(hidden / 8), groups), block = 256.
-extern "C" __global__ void __launch_bounds__(256)
-expert_down(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
-            const int* __restrict__ group_expert, const int* __restrict__ group_start,
-            const int* __restrict__ group_count, bf16* __restrict__ y, int inter, int hidden) {
+// LANES lanes compute one output feature (32 / LANES features per warp): a down row is short (inter, e.g. 768
+// elements = 96 chunks of 16 bytes), so a whole warp per row would spend more time in its per-row shuffle
+// reductions than in loading; 8 lanes give each lane 12 chunks and need 3 shuffles per row instead of 5.
+// grid = (ceil(hidden / (8 * 32 / LANES)), groups), block = 256.
+template <int LANES>
+__device__ __forceinline__ void expert_down_impl(const bf16* __restrict__ act,
+                                                 const unsigned long long* __restrict__ down_ptrs,
+                                                 const int* __restrict__ group_expert,
+                                                 const int* __restrict__ group_start,
+                                                 const int* __restrict__ group_count,
+                                                 const int* __restrict__ num_groups, int max_rows,
+                                                 bf16* __restrict__ y, int inter, int hidden) {
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    const int n = blockIdx.x * 8 + warp;
-    if (n >= hidden) return;
-    const int g = blockIdx.y, e = group_expert[g], start = group_start[g], count = group_count[g];
-    const bf16* wd = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)n * inter;
+    const int sub = lane / LANES, sl = lane % LANES;
+    const int n = (blockIdx.x * 8 + warp) * (32 / LANES) + sub;
+    const int g = blockIdx.y;
+    if (g >= *num_groups) return;
+    const int e = group_expert[g], start = group_start[g], count = group_count[g];
+    if (count >= max_rows) return;
+    const bool live = n < hidden;  // dead lanes still take part in the shuffles
+    const bf16* wd = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(live ? n : 0) * inter;
     for (int r0 = 0; r0 < count; r0 += EXPERT_ROWS) {
         const int rn = min(EXPERT_ROWS, count - r0);
         float a[EXPERT_ROWS];
 #pragma unroll
         for (int r = 0; r < EXPERT_ROWS; r++) a[r] = 0.0f;
-        for (int c = lane * 8; c < inter; c += 256) {
+#pragma unroll 4
+        for (int c = sl * 8; c < inter; c += LANES * 8) {
             float fw[8];
             load8(wd + c, fw);
 #pragma unroll
@@ -222,22 +242,43 @@ expert_down(const bf16* __restrict__ act, const unsigned long long* __restrict__
         }
 #pragma unroll
         for (int r = 0; r < EXPERT_ROWS; r++) {
-            const float s = warp_sum(a[r]);
-            if (lane == 0 && r < rn) y[(long long)(start + r0 + r) * hidden + n] = to_bf16(s);
+            if (r >= rn) break;
+            float s = a[r];
+#pragma unroll
+            for (int o = LANES / 2; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+            if (sl == 0 && live) y[(long long)(start + r0 + r) * hidden + n] = to_bf16(s);
         }
     }
 }
+
+// expert_down: a warp per feature; expert_down_l8: 8 lanes per feature (the default, see StepKernels).
+#define EXPERT_DOWN_ENTRY(NAME, LANES)                                                                         \
+    extern "C" __global__ void __launch_bounds__(256)                                                          \
+        NAME(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,                   \
+             const int* __restrict__ group_expert, const int* __restrict__ group_start,                        \
+             const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,            \
+             bf16* __restrict__ y, int inter, int hidden) {                                                    \
+        expert_down_impl<LANES>(act, down_ptrs, group_expert, group_start, group_count, num_groups, max_rows, \
+                                y, inter, hidden);                                                             \
+    }
+EXPERT_DOWN_ENTRY(expert_down, 32)
+EXPERT_DOWN_ENTRY(expert_down_l8, 8)
 
 // Weighted sum of each token's expert outputs, in choice order j (deterministic, no atomics):
 //   out[t] = bf16( sum_j w[t, j] * y[slot_row[t, j]]  +  sigmoid(gate_logit[t]) * shared[t] )
 // w [tokens, top_k] fp32 (the router's), slot_row [tokens, top_k] int32, y [rows, hidden];
 // shared [tokens, hidden] and gate_logit [tokens] fp32 are null without a gated shared expert;
-// shared without gate_logit is added ungated. grid = tokens, block = 256.
+// shared without gate_logit is added ungated. Tokens t >= *real_tokens (padding of a captured batch) get zeros.
+// grid = tokens, block = 256.
 extern "C" __global__ void expert_combine(const bf16* __restrict__ y, const int* __restrict__ slot_row,
                                           const float* __restrict__ w, const bf16* __restrict__ shared,
-                                          const float* __restrict__ gate_logit, bf16* __restrict__ out, int top_k,
-                                          int hidden) {
+                                          const float* __restrict__ gate_logit, const int* __restrict__ real_tokens,
+                                          bf16* __restrict__ out, int top_k, int hidden) {
     const int t = blockIdx.x;
+    if (t >= *real_tokens) {
+        for (int d = threadIdx.x; d < hidden; d += blockDim.x) out[(long long)t * hidden + d] = to_bf16(0.0f);
+        return;
+    }
     const float sg = gate_logit != nullptr ? 1.0f / (1.0f + __expf(-gate_logit[t])) : 1.0f;
     for (int d = threadIdx.x; d < hidden; d += blockDim.x) {
         float s = 0.0f;

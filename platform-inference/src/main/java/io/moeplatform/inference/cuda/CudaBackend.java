@@ -10,6 +10,7 @@ import io.moeplatform.inference.model.KvCacheShape;
 import io.moeplatform.inference.model.MlpWeights;
 import io.moeplatform.inference.model.ModelBackend;
 import io.moeplatform.inference.model.MoeWeights;
+import io.moeplatform.inference.model.RandomWeights;
 import io.moeplatform.inference.model.RotaryEmbedding;
 import io.moeplatform.inference.model.SequenceSlice;
 import io.moeplatform.inference.model.StepBatch;
@@ -29,8 +30,10 @@ import org.jspecify.annotations.Nullable;
 /**
  * {@link ModelBackend} on one NVIDIA GPU: bf16 weights and bf16 activations in device memory, fp32 accumulation
  * everywhere, cuBLAS for the dense linear layers, our kernels for norms, RoPE, paged attention and the routed
- * experts. All device work goes to one stream; the host waits for the device once per MoE layer (to read the
- * router's choices and group the step's rows per expert) and once per step for the logits.
+ * experts. All device work goes to one stream. The router's choices are grouped per expert on the device
+ * ({@code moe_align}), so a step of up to {@code moe.cuda.deviceRoutingTokens} tokens never waits for the device
+ * before its logits, and decode steps replay CUDA graphs per batch-size bucket ({@link DecodeGraphs}). Larger steps
+ * (prefill) read the per-expert counts back once per MoE layer, so that experts with many rows run as cuBLAS GEMMs.
  *
  * <p>
  * Scratch memory is sized for {@code maxTokens} tokens per step and allocated on first use, so steady-state steps
@@ -54,6 +57,18 @@ final class CudaBackend implements ModelBackend {
      * rows go to the grouped kernels, which read each weight row once per 8 rows (decode).
      */
     private final int expertGemmRows = Integer.getInteger("moe.cuda.expertGemmRows", 64);
+    /** Steps of at most this many tokens group and run their experts without the host (no sync per layer). */
+    private final int deviceRoutingTokens = Integer.getInteger("moe.cuda.deviceRoutingTokens", 256);
+    /** Linear layers of at most 8 rows run as our GEMV kernel instead of cuBLAS (decode batches). */
+    private final boolean smallGemv = Boolean.parseBoolean(System.getProperty("moe.cuda.smallGemv", "true"));
+    private final @Nullable StepProfiler profiler;
+    private final DecodeGraphs graphs;
+    private DecodeGraphs.Mode mode = DecodeGraphs.Mode.EAGER;
+    private DecodeGraphs.@Nullable Key graphKey;
+    private boolean captureFailed;
+    private @Nullable DeviceRandomWeights generated;
+    /** (layer, expert) pairs the routed experts computed, counted on the device by {@code moe_align}. */
+    private final DeviceBuffer expertsTouched;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private final Map<String, PinnedHostBuffer> pinned = new HashMap<>();
     private final Map<MoeWeights, DeviceBuffer> expertTables = new IdentityHashMap<>();
@@ -64,9 +79,12 @@ final class CudaBackend implements ModelBackend {
     private @Nullable KvPool kv;
     private List<SequenceSlice> slices = List.of();
     private StepBatch batch = new StepBatch(List.of());
+    /** Rows of this step's activations: the real tokens, padded up to a bucket for a captured decode step. */
     private int tokens;
+    private int realTokens;
+    /** Every slice of this step has one token: attention runs the split-K decode kernels. */
+    private boolean decodeStep;
     private int tableStride;
-    private long expertsTouched;
 
     /** One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each. */
     private record KvPool(KvCacheShape shape, int blockSize, int blockCount, DeviceBuffer[] keys,
@@ -83,6 +101,34 @@ final class CudaBackend implements ModelBackend {
         this.moeKernels = MoeKernels.load(context);
         this.kernels = new StepKernels(context);
         this.uploader = new WeightUploader(context, arena, stream);
+        this.expertsTouched = arena.allocate(8);
+        expertsTouched.fill((byte) 0);
+        this.profiler = Boolean.getBoolean("moe.cuda.profile") ? new StepProfiler(context) : null;
+        // events between operations would be frozen into a graph, so profiling runs every step eagerly
+        this.graphs = new DecodeGraphs(
+                Boolean.parseBoolean(System.getProperty("moe.cuda.graphs", "true")) && profiler == null);
+    }
+
+    /** Charges the device time since the previous mark to {@code label} when profiling. */
+    private void mark(String label) {
+        if (profiler != null) {
+            profiler.mark(label, stream);
+        }
+    }
+
+    /** The profile since the last call ({@code -Dmoe.cuda.profile=true}), or an empty string. */
+    String takeProfile() {
+        return profiler == null ? "" : profiler.takeReport();
+    }
+
+    /** {@code y [rows, n] = x [rows, k] · w [n, k]ᵀ}: our GEMV for a few rows, cuBLAS otherwise. */
+    private void matmul(DeviceMemory x, DeviceMemory w, DeviceMemory y, int rows, int n, int k, boolean fp32Output) {
+        if (smallGemv && rows <= StepKernels.GEMV_MAX_ROWS && k % 8 == 0
+                && ((x.address() | w.address()) & 15) == 0) {
+            kernels.gemv(x, w, y, rows, n, k, fp32Output, stream);
+        } else {
+            cublas.linear(x, w, y, rows, n, k, fp32Output);
+        }
     }
 
     @Override
@@ -92,7 +138,18 @@ final class CudaBackend implements ModelBackend {
 
     @Override
     public Tensor weight(WeightTensor source) {
-        return uploader.upload(source);
+        RandomWeights.Fill fill = generated == null ? null : generated.fillOf(source);
+        if (fill == null) {
+            return uploader.upload(source);
+        }
+        CudaWeight w = uploader.allocate(source);
+        kernels.fillRandom(w.memory(), source.elementCount(), fill, stream);
+        return w;
+    }
+
+    /** Tensors handed out by {@code source} are generated on the device instead of uploaded. */
+    void generateOnDevice(DeviceRandomWeights source) {
+        this.generated = source;
     }
 
     /** Waits for the weight copies; call after the last {@link #weight}. */
@@ -108,11 +165,18 @@ final class CudaBackend implements ModelBackend {
         return uploader.seconds();
     }
 
-    /** Distinct (layer, expert) pairs computed since the last call (for bytes-read accounting). */
+    /** Distinct (layer, expert) pairs computed since the last call (for bytes-read accounting); waits for the device. */
     long takeExpertsTouched() {
-        long n = expertsTouched;
-        expertsTouched = 0;
-        return n;
+        context.bindToCurrentThread();
+        MemorySegment host = pinned("moe.touched", 8).segment().asSlice(0, 8);
+        expertsTouched.copyToHost(host);
+        expertsTouched.fill((byte) 0);
+        return host.get(JAVA_LONG, 0);
+    }
+
+    /** Number of decode-step graphs captured so far. */
+    int capturedGraphs() {
+        return graphs.size();
     }
 
     /** Bytes of one KV block over all layers: K and V in bf16. */
@@ -136,22 +200,43 @@ final class CudaBackend implements ModelBackend {
     @Override
     public void beginStep(StepBatch batch) {
         context.bindToCurrentThread();
+        if (profiler != null) {
+            mark("logits + host until next step");
+            profiler.collect();
+        }
         KvPool pool = requireKv();
         this.batch = batch;
         slices = batch.slices();
-        tokens = batch.tokenCount();
-        if (tokens > maxTokens) {
-            throw new IllegalArgumentException("a step of " + tokens + " tokens exceeds the CUDA backend's "
+        realTokens = batch.tokenCount();
+        if (realTokens > maxTokens) {
+            throw new IllegalArgumentException("a step of " + realTokens + " tokens exceeds the CUDA backend's "
                     + maxTokens + " max batch tokens; split the step or raise maxBatchTokens");
         }
         int stride = 1;
+        boolean decode = true;
         for (SequenceSlice s : slices) {
             stride = Math.max(stride, (s.startPosition() + s.tokenIds().length + pool.blockSize() - 1)
                     / pool.blockSize());
+            decode &= s.tokenIds().length == 1;
+        }
+        decodeStep = decode;
+        tokens = realTokens;
+        mode = DecodeGraphs.Mode.EAGER;
+        graphKey = null;
+        int bucket = decode && graphs.enabled() ? DecodeGraphs.bucket(realTokens, maxTokens) : -1;
+        if (bucket > 0 && bucket <= deviceRoutingTokens) {
+            // a graph's kernels see fixed shapes: pad the batch to its bucket, the table stride to a power of two
+            tokens = bucket;
+            stride = Math.min(stride <= 1 ? 1 : Integer.highestOneBit(stride - 1) << 1, maxBlocksPerSequence());
+            graphKey = new DecodeGraphs.Key(tokens, stride);
+            mode = graphs.modeFor(graphKey);
         }
         tableStride = stride;
-        // ids [T], positions [T], KV slots [T], attended lengths [T], block tables [T, stride]: one upload
+        // ids [T], positions [T], KV slots [T], attended lengths [T], block tables [T, stride], real tokens [1]: one
+        // upload. Padding tokens: id 0, position 0, no KV slot (-1), nothing attended, table of zeros.
         MemorySegment host = pinned("step", stepInts(maxTokens) * 4).segment();
+        long used = (4L * tokens + (long) tokens * stride + 1) * 4;
+        host.asSlice(0, used).fill((byte) 0);
         int t = 0;
         for (SequenceSlice s : slices) {
             for (int i = 0; i < s.tokenIds().length; i++, t++) {
@@ -166,14 +251,82 @@ final class CudaBackend implements ModelBackend {
                 MemorySegment.copy(s.blockTable(), 0, host, JAVA_INT, row * 4, blocks);
             }
         }
-        long used = (4L * tokens + (long) tokens * stride) * 4;
+        for (; t < tokens; t++) {
+            host.setAtIndex(JAVA_INT, 2L * tokens + t, -1);
+        }
+        host.setAtIndex(JAVA_INT, 4L * tokens + (long) tokens * stride, realTokens);
         device("step", stepInts(maxTokens) * 4).copyFromHost(host.asSlice(0, used));
         activationsUsed = 0;
+        if (mode == DecodeGraphs.Mode.CAPTURE) {
+            stream.beginCapture();
+        }
+        if (profiler != null) {
+            profiler.begin(stream);
+        }
+    }
+
+    private int maxBlocksPerSequence() {
+        return (maxPositions + requireKv().blockSize() - 1) / requireKv().blockSize();
+    }
+
+    /** The number of real tokens of this step, as a device int (kernels of a padded graph read it). */
+    private DeviceSlice realTokenCount() {
+        return device("step", 0).slice((4L * tokens + (long) tokens * tableStride) * 4, 4);
+    }
+
+    /** False while a captured graph replays this step: the operations then queue nothing. */
+    private boolean launches() {
+        return mode != DecodeGraphs.Mode.REPLAY;
+    }
+
+    /**
+     * Ends this step's kernels: a captured step becomes its key's graph, a captured or replayed step launches it.
+     * Called first thing by {@link #logits}; the logits themselves run eagerly after the graph.
+     */
+    private void finishGraphedStep() {
+        if (mode == DecodeGraphs.Mode.CAPTURE) {
+            CudaGraph graph;
+            try {
+                graph = stream.endCapture();
+            } catch (RuntimeException e) {
+                // the stream has left capture mode; nothing of this step ran
+                mode = DecodeGraphs.Mode.EAGER;
+                captureFailed = true;
+                graphs.disable("capture of a " + tokens + "-token decode step failed: " + e);
+                throw e;
+            }
+            graphs.put(graphKey, graph);
+        }
+        if (mode != DecodeGraphs.Mode.EAGER) {
+            mode = DecodeGraphs.Mode.EAGER;
+            graphs.graph(graphKey).launch(stream);
+        }
+    }
+
+    /**
+     * After a step failed while it was being captured: ends the capture (discarding it) and switches graphs off, so
+     * that the caller can run the step again eagerly. Returns false when the failure had nothing to do with capture.
+     */
+    boolean abandonCapture(Throwable cause) {
+        if (captureFailed) {
+            captureFailed = false;
+            return true;
+        }
+        if (mode != DecodeGraphs.Mode.CAPTURE) {
+            return false;
+        }
+        mode = DecodeGraphs.Mode.EAGER;
+        try {
+            stream.endCapture().close();
+        } catch (RuntimeException ignored) {
+            // an invalidated capture fails to instantiate; the stream has left capture mode either way
+        }
+        graphs.disable("capture of a " + tokens + "-token decode step failed: " + cause);
+        return true;
     }
 
     private long stepInts(int t) {
-        long maxBlocks = (maxPositions + requireKv().blockSize() - 1) / requireKv().blockSize();
-        return (4 + maxBlocks) * t;
+        return (4L + maxBlocksPerSequence()) * t + 1;
     }
 
     private DeviceSlice stepInts(int part, long count) {
@@ -188,6 +341,7 @@ final class CudaBackend implements ModelBackend {
         } else {
             a = new CudaActivations(arena.allocate((long) maxTokens * columns * 2), columns);
             if (activationsUsed < activations.size()) {
+                graphs.invalidate();
                 activations.get(activationsUsed).memory.close();
                 activations.set(activationsUsed, a);
             } else {
@@ -201,29 +355,45 @@ final class CudaBackend implements ModelBackend {
 
     @Override
     public void embed(Tensor table, Tensor out) {
+        if (!launches()) {
+            return;
+        }
         CudaWeight w = (CudaWeight) table;
         moeKernels.embeddingGather(w.memory(), stepInts(0, tokens), act(out), tokens, w.columns(), w.rows(), stream);
+        mark("embed");
     }
 
     @Override
     public void rmsNorm(Tensor x, Tensor weight, float eps, int groupSize, Tensor out) {
+        if (!launches()) {
+            return;
+        }
         int rows = tokens * x.columns() / groupSize;
         moeKernels.rmsNorm(act(x), null, ((CudaWeight) weight).memory(), act(out), rows, groupSize, eps, stream);
+        mark("rmsnorm");
     }
 
     @Override
     public void linear(Tensor x, Tensor weight, @Nullable Tensor bias, Tensor out) {
+        if (!launches()) {
+            return;
+        }
         CudaWeight w = (CudaWeight) weight;
-        cublas.linear(act(x), w.memory(), act(out), tokens, w.rows(), w.columns(), false);
+        matmul(act(x), w.memory(), act(out), tokens, w.rows(), w.columns(), false);
         if (bias != null) {
             kernels.addBias(act(out), ((CudaWeight) bias).memory(), tokens, w.rows(), stream);
         }
+        mark("linear " + w.rows() + "x" + w.columns());
     }
 
     @Override
     public void rotary(Tensor x, int headDim, RotaryEmbedding rope) {
+        if (!launches()) {
+            return;
+        }
         DeviceBuffer[] cs = rotaryTables.computeIfAbsent(rope, r -> rotaryTable(r, headDim));
         kernels.rope(act(x), stepInts(1, tokens), cs[0], cs[1], x.columns() / headDim, headDim, tokens, stream);
+        mark("rope");
     }
 
     /** cos and sin {@code [maxPositions, headDim/2]} fp32, attention scaling folded in, as the CPU backend computes them. */
@@ -252,6 +422,9 @@ final class CudaBackend implements ModelBackend {
 
     @Override
     public void pagedAttention(int layer, Tensor q, Tensor k, Tensor v, AttentionShape shape, Tensor out) {
+        if (!launches()) {
+            return;
+        }
         KvPool pool = requireKv();
         int kvDim = shape.kvHeads() * shape.headDim();
         if (shape.headDim() > 256 || shape.headDim() % 2 != 0) {
@@ -260,14 +433,47 @@ final class CudaBackend implements ModelBackend {
         }
         kernels.kvWrite(act(k), act(v), stepInts(2, tokens), pool.keys()[layer], pool.values()[layer], kvDim, tokens,
                 stream);
-        kernels.attention(act(q), pool.keys()[layer], pool.values()[layer],
-                stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), act(out), tokens, shape.heads(),
-                shape.kvHeads(), shape.headDim(), pool.blockSize(), tableStride, shape.scale(), stream);
+        mark("kv write");
+        if (decodeStep && shape.headDim() % 32 == 0) {
+            decodeAttention(layer, q, shape, out);
+        } else {
+            kernels.attention(act(q), pool.keys()[layer], pool.values()[layer],
+                    stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), act(out), tokens, shape.heads(),
+                    shape.kvHeads(), shape.headDim(), pool.blockSize(), tableStride, shape.scale(), stream);
+        }
+        mark("attention");
+    }
+
+    /**
+     * One query per sequence: the paged decode kernels with split-K, partitions chosen so that the launch has about
+     * two blocks per SM (a single sequence otherwise runs on 32 blocks, each walking its whole context serially).
+     * Lengths are bounded by the table stride, so a captured graph's partitioning covers every replay.
+     */
+    private void decodeAttention(int layer, Tensor q, AttentionShape shape, Tensor out) {
+        KvPool pool = requireKv();
+        int maxLength = tableStride * pool.blockSize();
+        PagedAttentionShape s = new PagedAttentionShape(tokens, shape.heads(), shape.kvHeads(), shape.headDim(),
+                pool.blockSize(), tableStride, (long) shape.heads() * shape.headDim(), shape.scale());
+        int wanted = (2 * context.info().multiprocessors() + tokens * shape.heads() - 1) / (tokens * shape.heads());
+        int partitions = Math.max(1, Math.min(Math.min(wanted, 64), (maxLength + 31) / 32));
+        int partitionSize = (maxLength + partitions - 1) / partitions;
+        // partitions > 1 only while tokens x heads < 2 x SMs, so the scratch stays under ~4 x SMs rows: 1 MiB covers
+        // it for head dims up to 256 and is allocated once (a reallocation would invalidate the captured graphs)
+        DeviceBuffer scratch = partitions > 1
+                ? device("attention.splitK", Math.max(s.scratchBytes(partitions), 1L << 20))
+                : null;
+        moeKernels.pagedAttention(s, act(q), pool.keys()[layer], pool.values()[layer],
+                stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), act(out), partitions, partitionSize,
+                scratch, stream);
     }
 
     @Override
     public void denseMlp(Tensor x, MlpWeights mlp, Tensor out) {
+        if (!launches()) {
+            return;
+        }
         dense(act(x), mlp, act(out));
+        mark("dense mlp");
     }
 
     private void dense(DeviceMemory x, MlpWeights mlp, DeviceMemory out) {
@@ -279,14 +485,17 @@ final class CudaBackend implements ModelBackend {
         DeviceMemory g = device("dense.gate", (long) maxTokens * inter * 2).slice(0, bytes);
         DeviceMemory u = device("dense.up", (long) maxTokens * inter * 2).slice(0, bytes);
         DeviceMemory a = device("dense.act", (long) maxTokens * inter * 2).slice(0, bytes);
-        cublas.linear(x, gate.memory(), g, tokens, inter, gate.columns(), false);
-        cublas.linear(x, up.memory(), u, tokens, inter, up.columns(), false);
+        matmul(x, gate.memory(), g, tokens, inter, gate.columns(), false);
+        matmul(x, up.memory(), u, tokens, inter, up.columns(), false);
         kernels.siluMul(g, u, a, (long) tokens * inter, stream);
-        cublas.linear(a, down.memory(), out, tokens, down.rows(), inter, false);
+        matmul(a, down.memory(), out, tokens, down.rows(), inter, false);
     }
 
     @Override
     public void sparseMoe(Tensor x, MoeWeights moe, Tensor out) {
+        if (!launches()) {
+            return;
+        }
         int experts = moe.experts().size();
         int k = moe.topK();
         int hidden = x.columns();
@@ -301,85 +510,35 @@ final class CudaBackend implements ModelBackend {
         DeviceBuffer logits = device("moe.logits", (long) maxTokens * experts * 4);
         DeviceBuffer ids = device("moe.ids", (long) maxTokens * k * 4);
         DeviceBuffer weights = device("moe.weights", (long) maxTokens * k * 4);
-        cublas.linear(act(x), router.memory(), logits, tokens, experts, hidden, true);
+        matmul(act(x), router.memory(), logits, tokens, experts, hidden, true);
+        mark("moe router gemm");
         moeKernels.moeRouter(logits, ids, weights, tokens, experts, k, moe.normalizeTopK(), stream);
+        mark("moe router top-k");
 
-        // the router's choices to the host, then rows grouped by expert (ascending), tokens ascending inside a group
-        MemorySegment chosen = pinned("moe.ids", (long) maxTokens * k * 4).segment().asSlice(0, slots * 4L);
-        ids.copyToHost(chosen);
-        int[] count = new int[experts];
-        for (int i = 0; i < slots; i++) {
-            count[chosen.getAtIndex(JAVA_INT, i)]++;
-        }
-        int[] startOf = new int[experts];
-        int row = 0;
-        int touched = 0;
-        int groups = 0;
-        for (int e = 0; e < experts; e++) {
-            startOf[e] = row;
-            row += count[e];
-            touched += count[e] > 0 ? 1 : 0;
-            groups += count[e] > 0 && count[e] < expertGemmRows ? 1 : 0;
-        }
-        expertsTouched += touched;
-        // meta ints: groupExpert [G], groupStart [G], groupCount [G] (the experts with few rows, run by the grouped
-        // kernels), rowToken [slots], slotRow [slots]
-        MemorySegment meta = pinned("moe.meta", (3L * experts + 2L * maxTokens * k) * 4).segment();
-        int g = 0;
-        for (int e = 0; e < experts; e++) {
-            if (count[e] > 0 && count[e] < expertGemmRows) {
-                meta.setAtIndex(JAVA_INT, g, e);
-                meta.setAtIndex(JAVA_INT, groups + g, startOf[e]);
-                meta.setAtIndex(JAVA_INT, 2L * groups + g, count[e]);
-                g++;
-            }
-        }
-        long rowTokenAt = 3L * groups;
-        long slotRowAt = rowTokenAt + slots;
-        int[] fill = new int[experts];
-        for (int i = 0; i < slots; i++) {
-            int e = chosen.getAtIndex(JAVA_INT, i);
-            int r = startOf[e] + fill[e]++;
-            meta.setAtIndex(JAVA_INT, rowTokenAt + r, i / k);
-            meta.setAtIndex(JAVA_INT, slotRowAt + i, r);
-        }
-        DeviceBuffer metaDevice = device("moe.meta", (3L * experts + 2L * maxTokens * k) * 4);
-        metaDevice.copyFromHost(meta.asSlice(0, (slotRowAt + slots) * 4));
-        DeviceSlice rowToken = metaDevice.slice(rowTokenAt * 4, slots * 4L);
-        DeviceSlice slotRow = metaDevice.slice(slotRowAt * 4, slots * 4L);
+        // rows grouped by expert (ascending), tokens ascending inside a group: on the device, no host round trip
+        MoeLayout layout = MoeLayout.in(device("moe.layout", MoeLayout.ints((long) maxTokens * k, experts) * 4),
+                slots, experts);
+        kernels.moeAlign(ids, realTokenCount(), k, experts, layout, expertsTouched, stream);
+        mark("moe align");
         DeviceBuffer activated = device("moe.act", (long) maxTokens * k * inter * 2);
         DeviceBuffer y = device("moe.y", (long) maxTokens * k * hidden * 2);
-        if (groups > 0) {
-            DeviceSlice groupExpert = metaDevice.slice(0, groups * 4L);
-            DeviceSlice groupStart = metaDevice.slice(groups * 4L, groups * 4L);
-            DeviceSlice groupCount = metaDevice.slice(2L * groups * 4, groups * 4L);
-            DeviceBuffer table = expertTables.computeIfAbsent(moe, this::expertPointers);
-            DeviceSlice gatePtrs = table.slice(0, experts * 8L);
-            DeviceSlice upPtrs = table.slice(experts * 8L, experts * 8L);
-            DeviceSlice downPtrs = table.slice(2L * experts * 8, experts * 8L);
-            kernels.expertGateUp(act(x), rowToken, gatePtrs, upPtrs, groupExpert, groupStart, groupCount, groups,
-                    activated, hidden, inter, stream);
-            kernels.expertDown(activated, downPtrs, groupExpert, groupStart, groupCount, groups, y, inter, hidden,
-                    stream);
-        }
-        // experts with many rows (prefill): gather their rows, then cuBLAS GEMMs into the same act/y rows
-        for (int e = 0; e < experts; e++) {
-            int n = count[e];
-            if (n < expertGemmRows || n == 0) {
-                continue;
-            }
-            MlpWeights m = moe.experts().get(e);
-            DeviceSlice xs = device("moe.gathered", (long) maxTokens * hidden * 2).slice(0, (long) n * hidden * 2);
-            DeviceSlice gs = device("moe.gate", (long) maxTokens * inter * 2).slice(0, (long) n * inter * 2);
-            DeviceSlice us = device("moe.up", (long) maxTokens * inter * 2).slice(0, (long) n * inter * 2);
-            DeviceSlice as = activated.slice((long) startOf[e] * inter * 2, (long) n * inter * 2);
-            DeviceSlice ys = y.slice((long) startOf[e] * hidden * 2, (long) n * hidden * 2);
-            moeKernels.embeddingGather(act(x), rowToken.slice(startOf[e] * 4L, n * 4L), xs, n, hidden, tokens,
-                    stream);
-            cublas.linear(xs, ((CudaWeight) m.gate()).memory(), gs, n, inter, hidden, false);
-            cublas.linear(xs, ((CudaWeight) m.up()).memory(), us, n, inter, hidden, false);
-            kernels.siluMul(gs, us, as, (long) n * inter, stream);
-            cublas.linear(as, ((CudaWeight) m.down()).memory(), ys, n, hidden, inter, false);
+        DeviceBuffer table = expertTables.computeIfAbsent(moe, this::expertPointers);
+        DeviceSlice gatePtrs = table.slice(0, experts * 8L);
+        DeviceSlice upPtrs = table.slice(experts * 8L, experts * 8L);
+        DeviceSlice downPtrs = table.slice(2L * experts * 8, experts * 8L);
+        // small steps: every expert in the grouped kernels; large steps (prefill): experts with many rows as cuBLAS
+        // GEMMs, which needs their counts on the host (one wait per layer)
+        boolean viaHost = tokens > deviceRoutingTokens;
+        int maxRows = viaHost ? expertGemmRows : Integer.MAX_VALUE;
+        int maxGroups = Math.min(experts, slots);
+        kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, maxRows, activated, hidden, inter,
+                stream);
+        mark("moe gate_up");
+        kernels.expertDown(activated, layout, downPtrs, maxGroups, maxRows, y, inter, hidden, stream);
+        mark("moe down");
+        if (viaHost) {
+            expertGemms(x, moe, layout, activated, y, hidden, inter);
+            mark("moe expert gemms");
         }
 
         DeviceMemory shared = null;
@@ -389,11 +548,45 @@ final class CudaBackend implements ModelBackend {
             dense(act(x), moe.sharedExpert(), shared);
             if (moe.sharedExpertGate() != null) {
                 sharedGate = device("moe.sharedGate", maxTokens * 4L);
-                cublas.linear(act(x), ((CudaWeight) moe.sharedExpertGate()).memory(), sharedGate, tokens, 1, hidden,
+                matmul(act(x), ((CudaWeight) moe.sharedExpertGate()).memory(), sharedGate, tokens, 1, hidden,
                         true);
             }
+            mark("moe shared expert");
         }
-        kernels.expertCombine(y, slotRow, weights, shared, sharedGate, act(out), tokens, k, hidden, stream);
+        kernels.expertCombine(y, layout.slotRow(), weights, shared, sharedGate, realTokenCount(), act(out), tokens, k,
+                hidden, stream);
+        mark("moe combine");
+    }
+
+    /** Experts with at least {@code expertGemmRows} rows: gather their rows, then cuBLAS GEMMs into act/y rows. */
+    private void expertGemms(Tensor x, MoeWeights moe, MoeLayout layout, DeviceBuffer activated, DeviceBuffer y,
+            int hidden, int inter) {
+        int experts = moe.experts().size();
+        // group expert, start, count [experts] each and the group total, read back in one copy
+        long groupBytes = (3L * experts + 1) * 4;
+        MemorySegment groups = pinned("moe.groups", groupBytes).segment().asSlice(0, groupBytes);
+        CudaDriver.get().copyDeviceToHost(groups, layout.groupExpert().address(), groupBytes);
+        int total = groups.getAtIndex(JAVA_INT, 3L * experts);
+        for (int g = 0; g < total; g++) {
+            int e = groups.getAtIndex(JAVA_INT, g);
+            int start = groups.getAtIndex(JAVA_INT, experts + g);
+            int n = groups.getAtIndex(JAVA_INT, 2L * experts + g);
+            if (n < expertGemmRows) {
+                continue;
+            }
+            MlpWeights m = moe.experts().get(e);
+            DeviceSlice xs = device("moe.gathered", (long) maxTokens * hidden * 2).slice(0, (long) n * hidden * 2);
+            DeviceSlice gs = device("moe.gate", (long) maxTokens * inter * 2).slice(0, (long) n * inter * 2);
+            DeviceSlice us = device("moe.up", (long) maxTokens * inter * 2).slice(0, (long) n * inter * 2);
+            DeviceSlice as = activated.slice((long) start * inter * 2, (long) n * inter * 2);
+            DeviceSlice ys = y.slice((long) start * hidden * 2, (long) n * hidden * 2);
+            moeKernels.embeddingGather(act(x), layout.rowToken().slice(start * 4L, n * 4L), xs, n, hidden, tokens,
+                    stream);
+            cublas.linear(xs, ((CudaWeight) m.gate()).memory(), gs, n, inter, hidden, false);
+            cublas.linear(xs, ((CudaWeight) m.up()).memory(), us, n, inter, hidden, false);
+            kernels.siluMul(gs, us, as, (long) n * inter, stream);
+            cublas.linear(as, ((CudaWeight) m.down()).memory(), ys, n, hidden, inter, false);
+        }
     }
 
     /** Device addresses of every expert's gate, up and down matrices: three {@code [experts]} u64 arrays. */
@@ -415,7 +608,11 @@ final class CudaBackend implements ModelBackend {
 
     @Override
     public void add(Tensor acc, Tensor x) {
+        if (!launches()) {
+            return;
+        }
         kernels.add(act(acc), act(x), (long) tokens * acc.columns(), stream);
+        mark("add");
     }
 
     /**
@@ -427,6 +624,7 @@ final class CudaBackend implements ModelBackend {
      */
     @Override
     public StepResult logits(Tensor hidden, Tensor norm, float eps, Tensor lmHead) {
+        finishGraphedStep();
         int h = hidden.columns();
         CudaWeight head = (CudaWeight) lmHead;
         int vocab = head.rows();
@@ -506,6 +704,7 @@ final class CudaBackend implements ModelBackend {
         DeviceBuffer b = scratch.get(name);
         if (b == null || b.byteSize() < bytes) {
             if (b != null) {
+                graphs.invalidate();
                 b.close();
             }
             b = arena.allocate(Math.max(bytes, 256));
@@ -539,6 +738,10 @@ final class CudaBackend implements ModelBackend {
             stream.synchronize();
         } finally {
             uploader.close();
+            graphs.close();
+            if (profiler != null) {
+                profiler.close();
+            }
             pinned.values().forEach(PinnedHostBuffer::close);
             kernels.close();
             moeKernels.close();

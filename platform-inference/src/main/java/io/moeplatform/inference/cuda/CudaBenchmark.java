@@ -64,7 +64,7 @@ public final class CudaBenchmark {
         try (CudaModelExecutor executor = CudaModelExecutor.open(dir, options)) {
             CudaModelExecutor.LoadReport load = executor.loadReport();
             System.out.printf(Locale.ROOT, "device %s; load %.1f GB of bf16 weights in %.1f s (%.2f GB/s overall, "
-                    + "uploader busy %.1f s; dummy weights generated on the host)%n", executor.device().name(),
+                    + "uploader busy %.1f s; dummy weights generated on the device)%n", executor.device().name(),
                     load.weightBytes() / 1e9, load.seconds(), load.gigabytesPerSecond(), load.uploadSeconds());
             long expertBytes = 3L * c.hiddenSize() * c.expertIntermediateSize() * 2;
             long fixedBytes = nonExpertBytes(c);
@@ -105,6 +105,7 @@ public final class CudaBenchmark {
                     decode(executor, tables, last, position);
                 }
                 executor.takeExpertsTouched();
+                executor.takeProfile();
                 long start = System.nanoTime();
                 for (int i = 0; i < steps; i++, position++) {
                     decode(executor, tables, last, position);
@@ -119,6 +120,10 @@ public final class CudaBenchmark {
                 System.out.printf(Locale.ROOT, "%5d  %13.0f  %14.2f  %12.1f  %13.1f  %11.2f  %14.0f  %10.0f%%%n",
                         batch, batch * prompt / prefillSeconds, msPerStep, batch / (msPerStep / 1e3),
                         expertsPerLayer, rooflineMs, batch / (rooflineMs / 1e3), 100 * rooflineMs / msPerStep);
+                String profile = executor.takeProfile();
+                if (!profile.isEmpty()) {
+                    System.out.print(profile);
+                }
             }
         } finally {
             Files.deleteIfExists(dir.resolve(ModelConfig.FILE));

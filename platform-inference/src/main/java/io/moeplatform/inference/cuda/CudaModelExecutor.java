@@ -9,6 +9,8 @@ import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.KvCacheShape;
 import io.moeplatform.inference.model.ModelConfig;
 import io.moeplatform.inference.model.MoeDecoder;
+import io.moeplatform.inference.model.StepBatch;
+import io.moeplatform.inference.model.StepResult;
 import io.moeplatform.inference.model.WeightSource;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -67,10 +69,13 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
         CudaContext context = CudaContext.open(options.device());
         CudaBackend backend = null;
         try (WeightSource source = options.dummyWeights()
-                ? new StreamedRandomWeights(DecoderModelExecutor.DUMMY_SEED, modelDir)
+                ? new DeviceRandomWeights(DecoderModelExecutor.DUMMY_SEED, modelDir)
                 : Checkpoint.open(modelDir)) {
             backend = new CudaBackend(context, options.maxBatchTokens(), options.maxSequences(),
                     config.maxPositions());
+            if (source instanceof DeviceRandomWeights generated) {
+                backend.generateOnDevice(generated);
+            }
             DecoderWeights w = DecoderWeights.load(config, source, backend);
             backend.finishLoading();
             LoadReport report = new LoadReport(backend.uploadedBytes(), (System.nanoTime() - start) / 1e9,
@@ -139,6 +144,32 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
         long logits = (long) o.maxSequences() * (h * 2 + (long) c.vocabularySize() * 4);
         long rope = (long) c.maxPositions() * c.headDim() * 4;
         return activations + mlp + stepInts + logits + rope + LIBRARY_RESERVE_BYTES;
+    }
+
+    /**
+     * Runs the step; when capturing its CUDA graph failed, switches graphs off (the backend logs why) and runs the
+     * step again eagerly. Repeating a step is safe: it writes the same K/V rows into the same slots.
+     */
+    @Override
+    public StepResult forward(StepBatch batch) {
+        try {
+            return super.forward(batch);
+        } catch (RuntimeException e) {
+            if (!backend.abandonCapture(e)) {
+                throw e;
+            }
+            return super.forward(batch);
+        }
+    }
+
+    /** Device time per operation since the last call, with {@code -Dmoe.cuda.profile=true}; else empty. */
+    public String takeProfile() {
+        return backend.takeProfile();
+    }
+
+    /** Decode-step CUDA graphs captured so far (tests). */
+    int capturedGraphs() {
+        return backend.capturedGraphs();
     }
 
     /** Bytes and time of the weight load. */

@@ -1,5 +1,6 @@
 package io.moeplatform.inference.cuda;
 
+import io.moeplatform.inference.model.RandomWeights;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -23,7 +24,12 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction stepAttention;
     private final CudaFunction expertGateUp;
     private final CudaFunction expertDown;
+    /** Lanes per output feature of the down kernel: 8 (expert_down_l8) or 32 (a warp per feature, expert_down). */
+    private final int downLanes = Integer.getInteger("moe.cuda.expertDownLanes", 8) == 32 ? 32 : 8;
     private final CudaFunction expertCombine;
+    private final CudaFunction moeAlign;
+    private final CudaFunction fillRandom;
+    private final CudaFunction[] gemv = new CudaFunction[4];
 
     StepKernels(CudaContext context) {
         KernelImage image = KernelImage.read(CudaSettings.DEFAULT_KERNEL_RESOURCE);
@@ -38,8 +44,13 @@ final class StepKernels implements AutoCloseable {
         kvWrite = module.function("kv_write");
         stepAttention = module.function("step_attention");
         expertGateUp = module.function("expert_gate_up");
-        expertDown = module.function("expert_down");
+        expertDown = module.function(downLanes == 32 ? "expert_down" : "expert_down_l8");
         expertCombine = module.function("expert_combine");
+        moeAlign = module.function("moe_align");
+        fillRandom = module.function("fill_random_bf16");
+        for (int i = 0; i < gemv.length; i++) {
+            gemv[i] = module.function("gemv_bf16_m" + (1 << i));
+        }
     }
 
     void add(DeviceMemory acc, DeviceMemory x, long n, CudaStream s) {
@@ -79,25 +90,72 @@ final class StepKernels implements AutoCloseable {
                         .i32(kvHeads).i32(headDim).i32(blockSize).i32(maxBlocks).f32(scale));
     }
 
-    void expertGateUp(DeviceMemory x, DeviceMemory rowToken, DeviceMemory gatePtrs, DeviceMemory upPtrs,
-            DeviceMemory groupExpert, DeviceMemory groupStart, DeviceMemory groupCount, int groups,
-            DeviceMemory act, int hidden, int inter, CudaStream s) {
-        expertGateUp.launch(Dim3.of((inter + FEATURES_PER_BLOCK - 1) / FEATURES_PER_BLOCK, groups), Dim3.of(256), 0,
-                s, new KernelArgs().ptr(x).ptr(rowToken).ptr(gatePtrs).ptr(upPtrs).ptr(groupExpert).ptr(groupStart)
-                        .ptr(groupCount).ptr(act).i32(hidden).i32(inter));
+    /**
+     * Groups the step's slots by expert on the device ({@code moe_align} in moe_routing.cu): topkIds [T, k] int32,
+     * realTokens a device int (slots of later tokens are padding), outputs rowToken and slotRow [T * k], the group
+     * arrays [experts] and numGroups [1]; {@code touched} (a device u64, may be null) counts active experts.
+     */
+    void moeAlign(DeviceMemory topkIds, DeviceMemory realTokens, int topK, int experts, MoeLayout layout,
+            @Nullable DeviceMemory touched, CudaStream s) {
+        if (experts > 256) {
+            throw new IllegalArgumentException("on-device expert grouping supports up to 256 experts, got " + experts);
+        }
+        moeAlign.launch(Dim3.of(1), Dim3.of(1024), 0, s,
+                new KernelArgs().ptr(topkIds).ptr(realTokens).i32(topK).i32(experts).ptr(layout.rowToken())
+                        .ptr(layout.slotRow()).ptr(layout.groupExpert()).ptr(layout.groupStart())
+                        .ptr(layout.groupCount()).ptr(layout.groupTotal()).ptr(touched));
     }
 
-    void expertDown(DeviceMemory act, DeviceMemory downPtrs, DeviceMemory groupExpert, DeviceMemory groupStart,
-            DeviceMemory groupCount, int groups, DeviceMemory y, int inter, int hidden, CudaStream s) {
-        expertDown.launch(Dim3.of((hidden + FEATURES_PER_BLOCK - 1) / FEATURES_PER_BLOCK, groups), Dim3.of(256), 0, s,
-                new KernelArgs().ptr(act).ptr(downPtrs).ptr(groupExpert).ptr(groupStart).ptr(groupCount).ptr(y)
-                        .i32(inter).i32(hidden));
+    /**
+     * Gate/up of the grouped experts with SiLU·mul fused: {@code maxGroups} is the grid's worst case (the device
+     * count decides which blocks work); groups with {@code maxRows} rows or more are skipped (run by cuBLAS).
+     */
+    void expertGateUp(DeviceMemory x, MoeLayout layout, DeviceMemory gatePtrs, DeviceMemory upPtrs, int maxGroups,
+            int maxRows, DeviceMemory act, int hidden, int inter, CudaStream s) {
+        expertGateUp.launch(Dim3.of((inter + FEATURES_PER_BLOCK - 1) / FEATURES_PER_BLOCK, maxGroups), Dim3.of(256),
+                0, s, new KernelArgs().ptr(x).ptr(layout.rowToken()).ptr(gatePtrs).ptr(upPtrs)
+                        .ptr(layout.groupExpert()).ptr(layout.groupStart()).ptr(layout.groupCount())
+                        .ptr(layout.groupTotal()).i32(maxRows).ptr(act).i32(hidden).i32(inter));
+    }
+
+    void expertDown(DeviceMemory act, MoeLayout layout, DeviceMemory downPtrs, int maxGroups, int maxRows,
+            DeviceMemory y, int inter, int hidden, CudaStream s) {
+        int features = FEATURES_PER_BLOCK * 32 / downLanes;
+        expertDown.launch(Dim3.of((hidden + features - 1) / features, maxGroups), Dim3.of(256), 0,
+                s, new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
+                        .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(maxRows).ptr(y).i32(inter)
+                        .i32(hidden));
     }
 
     void expertCombine(DeviceMemory y, DeviceMemory slotRow, DeviceMemory weights, @Nullable DeviceMemory shared,
-            @Nullable DeviceMemory gateLogit, DeviceMemory out, int tokens, int topK, int hidden, CudaStream s) {
+            @Nullable DeviceMemory gateLogit, DeviceMemory realTokens, DeviceMemory out, int tokens, int topK,
+            int hidden, CudaStream s) {
         expertCombine.launch(Dim3.of(tokens), Dim3.of(256), 0, s, new KernelArgs().ptr(y).ptr(slotRow).ptr(weights)
-                .ptr(shared).ptr(gateLogit).ptr(out).i32(topK).i32(hidden));
+                .ptr(shared).ptr(gateLogit).ptr(realTokens).ptr(out).i32(topK).i32(hidden));
+    }
+
+    /** Most rows {@link #gemv} takes. */
+    static final int GEMV_MAX_ROWS = 8;
+
+    /**
+     * {@code y [rows, n] = x [rows, k] · w [n, k]ᵀ} for at most {@link #GEMV_MAX_ROWS} rows (gemv.cu): one warp per
+     * output feature streaming w once. k % 8 == 0, x and w 16-byte aligned.
+     */
+    void gemv(DeviceMemory x, DeviceMemory w, DeviceMemory y, int rows, int n, int k, boolean fp32Output,
+            CudaStream s) {
+        if (rows < 1 || rows > GEMV_MAX_ROWS || k % 8 != 0 || ((x.address() | w.address()) & 15) != 0) {
+            throw new IllegalArgumentException("gemv takes 1.." + GEMV_MAX_ROWS + " rows, k % 8 == 0 and 16-byte "
+                    + "aligned inputs; got " + rows + " rows, k " + k);
+        }
+        int variant = 32 - Integer.numberOfLeadingZeros(rows - 1); // 1 -> m1, 2 -> m2, 3..4 -> m4, 5..8 -> m8
+        gemv[variant].launch(Dim3.of((n + 3) / 4), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(x).ptr(w).ptr(y).i32(rows).i32(k).i32(n).i32(fp32Output ? 1 : 0));
+    }
+
+    /** Fills {@code n} bf16 values with the dummy-weight hash of {@code fill} (same values as the CPU's). */
+    void fillRandom(DeviceMemory out, long n, RandomWeights.Fill fill, CudaStream s) {
+        fillRandom.launch(Dim3.of(blocks(n)), Dim3.of(THREADS), 0, s, new KernelArgs().ptr(out).i64(n)
+                .i64(fill.nameSeed()).f32(fill.amplitude()).i32(fill.ones() ? 1 : 0));
     }
 
     private static int blocks(long n) {

@@ -76,6 +76,13 @@ final class WeightUploader implements AutoCloseable {
         return new CudaWeight(target, w.rows(), w.columns());
     }
 
+    /** Device memory for {@code w} without copying anything (the caller fills it on the stream); counted as loaded. */
+    CudaWeight allocate(WeightTensor w) {
+        long n = w.elementCount();
+        uploadedBytes += n * 2;
+        return new CudaWeight(carve(n * 2), w.rows(), w.columns());
+    }
+
     /** Waits for the copies in flight; weights are usable by any stream afterwards. */
     void finish() {
         long start = System.nanoTime();

@@ -40,16 +40,10 @@ public final class RandomWeights implements WeightSource {
     public WeightTensor tensor(TensorSpec spec) {
         long n = spec.elementCount();
         MemorySegment data = arena.allocate(n * 2, 64);
-        long nameSeed = mix(seed ^ spec.name().hashCode() * 0x9E3779B97F4A7C15L);
-        double std = switch (spec.role()) {
-            case EMBEDDING -> 1.0;
-            case MATRIX -> 1.0 / Math.sqrt(spec.shape()[spec.shape().length - 1]);
-            case BIAS -> 0.02;
-            case NORM -> 0.0;
-        };
-        // uniform on [-a, a] has variance a^2 / 3
-        float amplitude = (float) (std * Math.sqrt(3));
-        boolean ones = spec.role() == TensorSpec.Role.NORM;
+        Fill fill = fill(seed, spec);
+        float amplitude = fill.amplitude();
+        long nameSeed = fill.nameSeed();
+        boolean ones = fill.ones();
         LongStream.range(0, (n + CHUNK - 1) / CHUNK).parallel().forEach(chunk -> {
             long end = Math.min(n, (chunk + 1) * CHUNK);
             for (long i = chunk * CHUNK; i < end; i++) {
@@ -59,6 +53,26 @@ public final class RandomWeights implements WeightSource {
         });
         return new WeightTensor(spec.name(), DType.BF16, Arrays.copyOf(spec.shape(), spec.shape().length), data,
                 origin);
+    }
+
+    /**
+     * How the values of one tensor are drawn: element {@code i} is {@code bf16(amplitude * (2u - 1))} with
+     * {@code u = (mix(nameSeed + i) >>> 40) * 2^-24}, or 1 for norms ({@code ones}). A GPU backend generates the same
+     * values in place from this (no host-side generation, no upload).
+     */
+    public record Fill(long nameSeed, float amplitude, boolean ones) {}
+
+    /** The draw of {@code spec}'s values under {@code seed}. */
+    public static Fill fill(long seed, TensorSpec spec) {
+        long nameSeed = mix(seed ^ spec.name().hashCode() * 0x9E3779B97F4A7C15L);
+        double std = switch (spec.role()) {
+            case EMBEDDING -> 1.0;
+            case MATRIX -> 1.0 / Math.sqrt(spec.shape()[spec.shape().length - 1]);
+            case BIAS -> 0.02;
+            case NORM -> 0.0;
+        };
+        // uniform on [-a, a] has variance a^2 / 3
+        return new Fill(nameSeed, (float) (std * Math.sqrt(3)), spec.role() == TensorSpec.Role.NORM);
     }
 
     /** Round-to-nearest-even conversion of fp32 to bf16 bits. */

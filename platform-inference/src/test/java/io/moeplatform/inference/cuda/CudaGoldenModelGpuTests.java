@@ -181,7 +181,7 @@ class CudaGoldenModelGpuTests {
     }
 
     /** Blocks {@code 10n .. 10n + 9} (40 positions of 4 tokens): sequence n's own part of the 64-block pool. */
-    private static int[] seqTable(int n) {
+    static int[] seqTable(int n) {
         int[] t = new int[10];
         for (int i = 0; i < t.length; i++) {
             t[i] = 10 * n + i;
