@@ -4,9 +4,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.moeplatform.inference.EngineOverloadedException;
 import io.moeplatform.inference.EngineStatus;
+import io.moeplatform.inference.GenerationFailedException;
 import io.moeplatform.inference.GenerationHandle;
 import io.moeplatform.inference.GenerationRequest;
 import io.moeplatform.inference.InvalidGenerationRequestException;
+import io.moeplatform.inference.InvalidLoraAdapterException;
+import io.moeplatform.inference.LoraAdapterInfo;
 import io.moeplatform.inference.ModelInfo;
 import io.moeplatform.inference.ModelNotFoundException;
 import io.moeplatform.inference.PromptCodec;
@@ -14,6 +17,11 @@ import io.moeplatform.inference.SamplingParams;
 import io.moeplatform.inference.cpu.CpuExecutorOptions;
 import io.moeplatform.inference.cpu.CpuModelExecutor;
 import io.moeplatform.inference.engine.schedule.Scheduler;
+import io.moeplatform.inference.lora.LoraAdapters;
+import io.moeplatform.inference.lora.LoraOptions;
+import io.moeplatform.inference.lora.PeftAdapterReader;
+import io.moeplatform.inference.model.AdapterWeights;
+import io.moeplatform.inference.model.DecoderModelExecutor;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.sampling.Samplers;
 import io.moeplatform.inference.text.HfPromptCodec;
@@ -24,10 +32,13 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The engine of one served model in this process. {@link #submit} validates
@@ -50,6 +61,7 @@ public final class LocalInferenceEngine implements InferenceEngine {
     private final AtomicLong arrivals = new AtomicLong();
     private final EngineLoop loop;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final @Nullable LoraAdapters lora;
 
     /**
      * Starts an engine for a model directory. Device {@code cuda} fails because the
@@ -67,6 +79,11 @@ public final class LocalInferenceEngine implements InferenceEngine {
      * of generation_config.json plus the tokenizer config's {@code eos_token}.
      */
     public static LocalInferenceEngine start(EngineOptions options, MeterRegistry registry) {
+        return start(options, LoraOptions.DEFAULTS, registry);
+    }
+
+    /** As {@link #start(EngineOptions, MeterRegistry)}, with LoRA settings. */
+    public static LocalInferenceEngine start(EngineOptions options, LoraOptions loraOptions, MeterRegistry registry) {
         String note = backendNote(options.device());
         CpuModelExecutor executor = CpuModelExecutor.open(options.modelPath(), CpuExecutorOptions.from(options));
         try {
@@ -76,7 +93,8 @@ public final class LocalInferenceEngine implements InferenceEngine {
                 eos.addAll(text.endOfSequenceIds());
                 ServedModel model = new ServedModel(servedModelName(options), executor, text.tokenizer(),
                         HfPromptCodec.of(text, executor.contextLength()), eos);
-                return new LocalInferenceEngine(model, standardSamplers(model), options, registry, note);
+                return new LocalInferenceEngine(model, standardSamplers(model), options, loraOptions, registry,
+                        note);
             } catch (RuntimeException e) {
                 text.close();
                 throw e;
@@ -110,11 +128,29 @@ public final class LocalInferenceEngine implements InferenceEngine {
      */
     public LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
             MeterRegistry registry) {
-        this(model, samplers, options, registry, options.device() == Device.AUTO ? backendNote(Device.AUTO) : "");
+        this(model, samplers, options, LoraOptions.DEFAULTS, registry);
+    }
+
+    /** As {@link #LocalInferenceEngine(ServedModel, SamplerFactory, EngineOptions, MeterRegistry)}, with LoRA settings. */
+    public LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
+            LoraOptions loraOptions, MeterRegistry registry) {
+        this(model, samplers, options, loraAdapters(model, loraOptions), registry,
+                options.device() == Device.AUTO ? backendNote(Device.AUTO) : "");
+    }
+
+    /** With given LoRA adapters (tests that control loading). */
+    LocalInferenceEngine(ServedModel model, EngineOptions options, @Nullable LoraAdapters lora,
+            MeterRegistry registry) {
+        this(model, standardSamplers(model), options, lora, registry, "");
     }
 
     private LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
-            MeterRegistry registry, String backendNote) {
+            LoraOptions loraOptions, MeterRegistry registry, String backendNote) {
+        this(model, samplers, options, loraAdapters(model, loraOptions), registry, backendNote);
+    }
+
+    private LocalInferenceEngine(ServedModel model, SamplerFactory samplers, EngineOptions options,
+            @Nullable LoraAdapters lora, MeterRegistry registry, String backendNote) {
         this.model = model;
         this.samplers = samplers;
         this.options = options;
@@ -124,8 +160,16 @@ public final class LocalInferenceEngine implements InferenceEngine {
                 Math.min(model.executor().vocabularySize(), model.tokenizer().vocabularySize()),
                 model.executor().contextLength(),
                 geometry.blockCount() * geometry.blockSize(), options.maxRunningSequences());
+        this.lora = lora;
         this.loop = new EngineLoop(model, options,
-                snapshot -> new EngineMetrics(registry, model.name(), MAX_TENANT_TAGS, snapshot));
+                snapshot -> new EngineMetrics(registry, model.name(), MAX_TENANT_TAGS, snapshot), lora);
+    }
+
+    /** The adapters of a model whose executor applies LoRA, else null. */
+    static @Nullable LoraAdapters loraAdapters(ServedModel model, LoraOptions options) {
+        return model.executor().supportsLoraAdapters() && model.executor() instanceof DecoderModelExecutor d
+                ? new LoraAdapters(new PeftAdapterReader(d.config(), options.maxRank()), options.maxLoaded())
+                : null;
     }
 
     private static String backendNote(Device device) {
@@ -160,17 +204,97 @@ public final class LocalInferenceEngine implements InferenceEngine {
     public GenerationHandle submit(GenerationRequest request) {
         requireModel(request.modelId());
         validator.validate(request);
+        LoraAdapters.Registration adapter = request.loraAdapterId() == null ? null : adapter(request.loraAdapterId());
+        if (adapter != null) {
+            // steps and the prefix cache see the registration's key: KV is never shared across adapters or versions
+            request = new GenerationRequest(request.requestId(), request.modelId(), request.tenantId(),
+                    request.schedulingClass(), request.promptTokenIds(), request.sampling(), request.stop(),
+                    request.n(), adapter.key(), request.prefixCacheSalt() + "\u0000lora:" + adapter.key());
+        }
         List<ChoiceOutput> choices = choices(request);
         if (loop.stopped()) {
             throw new EngineOverloadedException("The engine is shutting down; retry on another replica");
         }
         InFlightRequest inFlightRequest = new InFlightRequest(request, arrivals.getAndIncrement(), System.nanoTime(),
                 delivery, choices, loop::cancel);
-        if (!loop.offer(inFlightRequest)) {
-            throw new EngineOverloadedException("The engine's queue is full (" + options.maxQueuedRequests()
-                    + " requests waiting for admission); retry later");
+        if (adapter == null || lora == null) {
+            offer(inFlightRequest);
+            return inFlightRequest;
         }
+        LoraAdapters adapters = lora;
+        String key = adapter.key();
+        CompletableFuture<AdapterWeights> weights = adapters.acquire(adapter);
+        inFlightRequest.onEnd(() -> adapters.release(key));
+        if (weights.isDone() && !weights.isCompletedExceptionally()) {
+            try {
+                offer(inFlightRequest);
+            } catch (RuntimeException e) {
+                adapters.release(key);
+                throw e;
+            }
+            return inFlightRequest;
+        }
+        // the adapter is loading: the request joins the queue when it is in memory; running requests go on
+        weights.whenComplete((loaded, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+                inFlightRequest.fail(new GenerationFailedException("The LoRA adapter '" + adapter.id()
+                        + "' could not be loaded; it was logged", cause));
+            } else if (!loop.offer(inFlightRequest)) {
+                inFlightRequest.fail(overloaded());
+            }
+        });
         return inFlightRequest;
+    }
+
+    private void offer(InFlightRequest request) {
+        if (!loop.offer(request)) {
+            throw overloaded();
+        }
+    }
+
+    private EngineOverloadedException overloaded() {
+        return new EngineOverloadedException("The engine's queue is full (" + options.maxQueuedRequests()
+                + " requests waiting for admission); retry later");
+    }
+
+    private LoraAdapters.Registration adapter(String id) {
+        if (lora == null) {
+            throw new InvalidGenerationRequestException("LoRA adapters are not supported by the "
+                    + model.executor().backend() + " backend of model " + model.name()
+                    + " yet; send the request without an adapter or serve the model on the CPU backend",
+                    "lora_adapter", "lora_not_supported");
+        }
+        LoraAdapters.Registration registration = lora.registration(id);
+        if (registration == null) {
+            throw new InvalidGenerationRequestException("The LoRA adapter '" + id + "' does not exist for model "
+                    + model.name(), "lora_adapter", "adapter_not_found");
+        }
+        return registration;
+    }
+
+    @Override
+    public LoraAdapterInfo validateLoraAdapter(String modelId, Path directory) {
+        return requireLora(modelId).validate(directory);
+    }
+
+    @Override
+    public LoraAdapterInfo registerLoraAdapter(String modelId, String adapterId, Path directory) {
+        return requireLora(modelId).register(adapterId, directory);
+    }
+
+    @Override
+    public void unregisterLoraAdapter(String modelId, String adapterId) {
+        requireLora(modelId).unregister(adapterId);
+    }
+
+    private LoraAdapters requireLora(String modelId) {
+        requireModel(modelId);
+        if (lora == null) {
+            throw new InvalidLoraAdapterException("LoRA adapters are not supported by the "
+                    + model.executor().backend() + " backend of model " + model.name() + " yet", null);
+        }
+        return lora;
     }
 
     private List<ChoiceOutput> choices(GenerationRequest request) {
@@ -210,6 +334,9 @@ public final class LocalInferenceEngine implements InferenceEngine {
     public void close() {
         if (closed.compareAndSet(false, true)) {
             loop.stop();
+            if (lora != null) {
+                lora.close();
+            }
             model.executor().close();
             model.tokenizer().close();
         }
