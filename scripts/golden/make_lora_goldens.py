@@ -13,7 +13,8 @@ case), the adapted model's greedy continuation and its fp32 logits at every posi
 Every saved adapter is loaded back with PeftModel.from_pretrained and must give the same logits.
 
 It also reports what the installed peft does with expert weights (target_parameters on fused experts), which the
-engine does not support: that output is informational only.
+engine does not support: that output is informational only. peft writes a README.md model card next to each
+adapter; the repository does not keep it.
 """
 import argparse
 import json
@@ -32,25 +33,22 @@ NEW_TOKENS = 8
 ALL = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 ATTENTION = ["q_proj", "k_proj", "v_proj", "o_proj"]
 
-# peft 0.21 with transformers 5 turns target_modules gate_proj/up_proj/down_proj into adapters of the fused expert
-# parameters (mlp.experts.gate_up_proj, mlp.experts.down_proj) of qwen3_moe, which the engine does not support; a
-# regular expression over module names keeps those adapters to attention and the dense MLP of mlp_only_layers=[1].
-QWEN3_ATTN_MLP = r".*\.self_attn\.(q_proj|k_proj|v_proj|o_proj)|.*\.mlp\.(gate_proj|up_proj|down_proj)"
+# What peft 0.21 does on transformers 5 (found on the GPU host): on qwen3_moe, whose experts are one fused module
+# (mlp.experts.gate_up_proj / down_proj parameters), any target_modules entry for gate_proj/up_proj/down_proj -- a
+# plain name or a regular expression over module names alike -- is rewritten into target_parameters on the fused
+# experts, and the dense MLP of mlp_only_layers is then not adapted at all. The engine does not adapt routed experts,
+# so qwen3_moe's adapter here is the refusal case; qwen2_moe's shared expert is a regular module and is adapted.
 QWEN3_ATTN_DOWN = r".*\.self_attn\.(q_proj|v_proj|o_proj)|.*\.mlp\.down_proj"
 
-# (base case, adapter name) -> (LoraConfig fields, storage dtype)
+# (base case, adapter name) -> (LoraConfig fields, storage dtype, seed)
 ADAPTERS = {
-    # attention projections and the dense MLP of mlp_only_layers=[1]
-    ("qwen3_moe", "attn_mlp_r8"): (dict(r=8, lora_alpha=16, target_modules=QWEN3_ATTN_MLP), torch.float32),
-    # a second adapter for the same base, for mixed batches: other rank, rsLoRA scaling, fewer modules
-    ("qwen3_moe", "attn_rslora_r4"): (dict(r=4, lora_alpha=8, use_rslora=True, target_modules=QWEN3_ATTN_DOWN),
-                                      torch.float32),
-    # plain module names: peft adapts the fused experts too; the engine must reject this adapter, naming a tensor
-    ("qwen3_moe", "with_experts_r4"): (dict(r=4, lora_alpha=8, target_modules=ALL), torch.float32),
-    # attention with biases and the shared expert (mlp.shared_expert.{gate,up,down}_proj)
-    ("qwen2_moe", "attn_shared_r8"): (dict(r=8, lora_alpha=32, target_modules=ALL), torch.float32),
     # whole-projection q/k norms after the adapted projections; bf16 storage
-    ("olmoe", "attn_bf16_r4"): (dict(r=4, lora_alpha=4, target_modules=ATTENTION), torch.bfloat16),
+    ("olmoe", "attn_bf16_r4"): (dict(r=4, lora_alpha=4, target_modules=ATTENTION), torch.bfloat16, 2000),
+    # attention with biases and the shared expert (mlp.shared_expert.{gate,up,down}_proj)
+    ("qwen2_moe", "attn_shared_r8"): (dict(r=8, lora_alpha=32, target_modules=ALL), torch.float32, 2001),
+    # rsLoRA on attention, plus down_proj that peft turns into the fused experts' target_parameters: refused
+    ("qwen3_moe", "attn_rslora_r4"): (dict(r=4, lora_alpha=8, use_rslora=True, target_modules=QWEN3_ATTN_DOWN),
+                                      torch.float32, 2003),
 }
 
 
@@ -103,6 +101,7 @@ def make_adapter(models, out, case, name, fields, dtype, seed):
     shutil.rmtree(directory, ignore_errors=True)
     os.makedirs(directory)
     model.save_pretrained(directory)
+    os.remove(os.path.join(directory, "README.md"))
     weights = os.path.join(directory, "adapter_model.safetensors")
     tensors = load_file(weights)
     if dtype != torch.float32:
@@ -158,8 +157,8 @@ def main():
     torch.use_deterministic_algorithms(True)
     print(f"transformers {transformers.__version__}, peft {peft.__version__}, torch {torch.__version__}",
           file=sys.stderr)
-    for i, ((case, name), (fields, dtype)) in enumerate(sorted(ADAPTERS.items())):
-        make_adapter(args.models, args.out, case, name, fields, dtype, seed=2000 + i)
+    for (case, name), (fields, dtype, seed) in sorted(ADAPTERS.items()):
+        make_adapter(args.models, args.out, case, name, fields, dtype, seed)
     probe_expert_parameters(args.models)
 
 

@@ -26,7 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code bench --model DIR | --dummy CONFIG_JSON [--tokenizer DIR] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
- * [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]}.
+ * [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N] [--lora DIR[,DIR...]]}.
  *
  * <p>
  * For each batch size B it submits B requests at once to the engine, each a distinct random prompt of
@@ -35,14 +35,16 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link BenchResult} for what each column measures). One short request warms the engine up first. With
  * {@code --dummy} the engine builds random weights of the given {@code config.json} in place, for full-size shapes
  * without checkpoint files; the engine still streams text, so the tokenizer files ({@code tokenizer.json},
- * {@code tokenizer_config.json}) come from {@code --tokenizer DIR}, by default the config's own directory.
+ * {@code tokenizer_config.json}) come from {@code --tokenizer DIR}, by default the config's own directory. With
+ * {@code --lora} the PEFT adapter directories are registered and request r of a batch uses adapter
+ * {@code r mod count}, so batches mix adapters.
  */
 final class BenchCommand {
 
     static final String NAME = "bench";
     private static final Set<String> VALUED = Set.of("model", "dummy", "tokenizer", "batch", "prompt-len", "gen-len",
             "device",
-            "threads", "kv-cache-mb", "max-batch-tokens");
+            "threads", "kv-cache-mb", "max-batch-tokens", "lora");
     private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "chat_template.jinja", "generation_config.json", "special_tokens_map.json");
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -78,16 +80,27 @@ final class BenchCommand {
                 Duration.ofMinutes(30), false, dummy != null);
         try (LocalInferenceEngine engine = LocalInferenceEngine.start(engineOptions)) {
             String backend = engine.status().backend();
+            List<String> adapters = new ArrayList<>();
+            String lora = options.value("lora");
+            for (String adapterDir : lora == null ? new String[0] : lora.split(",")) {
+                String id = "lora-" + adapters.size();
+                engine.registerLoraAdapter(name, id, Path.of(adapterDir.strip()));
+                adapters.add(id);
+            }
             // Prompt ids come from the tokenizer's range: the embedding may have padded rows no token maps to.
             int vocabulary = engine.codec(name).vocabularySize();
-            err.printf("bench %s on %s: prompt %d tokens, %d generated per request, batches %s%n", name, backend,
-                    promptLength, generationLength, batches);
+            err.printf("bench %s on %s: prompt %d tokens, %d generated per request, batches %s, LoRA adapters %d%n",
+                    name, backend, promptLength, generationLength, batches, adapters.size());
             SplittableRandom random = new SplittableRandom(1234);
-            runBatch(engine, name, 1, Math.min(promptLength, 16), Math.min(generationLength, 4), vocabulary, random);
+            for (int warm = 0; warm < Math.max(1, adapters.size()); warm++) {
+                runBatch(engine, name, 1, Math.min(promptLength, 16), Math.min(generationLength, 4), vocabulary,
+                        random, adapters.isEmpty() ? List.of() : List.of(adapters.get(warm)));
+            }
             List<BenchResult> results = new ArrayList<>();
             out.println(header());
             for (int batch : batches) {
-                BenchResult result = runBatch(engine, name, batch, promptLength, generationLength, vocabulary, random);
+                BenchResult result = runBatch(engine, name, batch, promptLength, generationLength, vocabulary, random,
+                        adapters);
                 results.add(result);
                 out.println(row(result));
                 out.flush();
@@ -99,20 +112,23 @@ final class BenchCommand {
             report.put("backend", backend);
             report.put("promptLength", promptLength);
             report.put("generationLength", generationLength);
+            report.put("loraAdapters", adapters.size());
             report.put("results", results);
             out.println(JSON.writeValueAsString(report));
         }
     }
 
     private static BenchResult runBatch(LocalInferenceEngine engine, String model, int batch, int promptLength,
-            int generationLength, int vocabulary, SplittableRandom random) throws InterruptedException {
+            int generationLength, int vocabulary, SplittableRandom random, List<String> adapters)
+            throws InterruptedException {
         SamplingParams greedy = SamplingParams.greedy(generationLength);
         StopConditions untilLength = new StopConditions(List.of(), Set.of(), true);
         List<GenerationRequest> requests = new ArrayList<>();
         for (int r = 0; r < batch; r++) {
             int[] prompt = random.ints(promptLength, 0, vocabulary).toArray();
             requests.add(new GenerationRequest("bench-" + batch + "-" + r, model, "bench", SchedulingClass.DEFAULT,
-                    prompt, greedy, untilLength, 1, null, "bench"));
+                    prompt, greedy, untilLength, 1, adapters.isEmpty() ? null : adapters.get(r % adapters.size()),
+                    "bench"));
         }
         List<TokenTimeline> timelines = new ArrayList<>();
         long start = System.nanoTime();

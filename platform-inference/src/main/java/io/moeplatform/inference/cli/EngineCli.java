@@ -22,7 +22,8 @@ public final class EngineCli {
               generate --model DIR [--prompt TEXT] [--chat] [--max-tokens N] [--temperature T] [--seed S]
                        [--device auto|cpu|cuda] [--threads N]
               bench    --model DIR | --dummy CONFIG_JSON [--tokenizer DIR] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
-                       [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]""";
+                       [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]
+                       [--lora DIR[,DIR...]]""";
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
 
     private EngineCli() {}
