@@ -288,7 +288,7 @@ public final class PeftAdapterReader {
     }
 
     /** The tensor as fp32; bf16 and fp16 are widened exactly. */
-    private static float[] floats(WeightTensor t) {
+    static float[] floats(WeightTensor t) {
         int n = Math.toIntExact(t.elementCount());
         float[] out = new float[n];
         var le = ByteOrder.LITTLE_ENDIAN;

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.StringJoiner;
 
-/** Writes small PEFT adapter directories for tests: adapter_config.json and fp32 tensors in safetensors layout. */
+/** Writes small PEFT adapter directories (adapter_config.json and fp32 tensors) and other safetensors files for tests. */
 final class AdapterFiles {
 
     /** A tensor to write: its shape and its values (row-major). */
@@ -25,6 +25,11 @@ final class AdapterFiles {
         return this;
     }
 
+    AdapterFiles put(String name, long[] shape, float[] values) {
+        tensors.put(name, new Entry(shape, values));
+        return this;
+    }
+
     /** lora_A [r, in] and lora_B [out, r] of one module, e.g. {@code model.layers.0.self_attn.q_proj}. */
     AdapterFiles pair(String module, int rank, int in, int out) {
         put("base_model.model." + module + ".lora_A.weight", rank, in, 0.01f);
@@ -34,6 +39,12 @@ final class AdapterFiles {
     Path write(Path directory, String config) throws IOException {
         Files.createDirectories(directory);
         Files.writeString(directory.resolve(PeftAdapterReader.CONFIG_FILE), config);
+        writeSafetensors(directory.resolve(PeftAdapterReader.WEIGHTS_FILE));
+        return directory;
+    }
+
+    /** The tensors as one fp32 safetensors file. */
+    void writeSafetensors(Path file) throws IOException {
         StringJoiner header = new StringJoiner(",", "{", "}");
         long offset = 0;
         for (var e : tensors.entrySet()) {
@@ -54,8 +65,7 @@ final class AdapterFiles {
                 out.putFloat(f);
             }
         }
-        Files.write(directory.resolve(PeftAdapterReader.WEIGHTS_FILE), out.array());
-        return directory;
+        Files.write(file, out.array());
     }
 
     static String config(int rank, String extra) {
