@@ -18,6 +18,7 @@ import io.moeplatform.inference.cpu.CpuModelExecutor;
 import io.moeplatform.inference.lora.LoraAdapters;
 import io.moeplatform.inference.lora.LoraOptions;
 import io.moeplatform.inference.lora.PeftAdapterReader;
+import io.moeplatform.inference.lora.TestAdapters;
 import io.moeplatform.inference.model.GoldenCase;
 import io.moeplatform.inference.sampling.Samplers;
 import java.nio.file.Files;
@@ -94,7 +95,7 @@ class LoraEngineTests {
 
         LocalInferenceEngine lora = engine(false);
         lora.registerLoraAdapter(MODEL, "a", golden.directory());
-        lora.registerLoraAdapter(MODEL, "b", rescaledCopy(golden.directory(), temp.resolve("b")));
+        lora.registerLoraAdapter(MODEL, "b", TestAdapters.rescaledCopy(golden.directory(), temp.resolve("b")));
         List<Integer> bAlone = EventCollector.of(lora.submit(request("b0", golden.prompt(), 8, "b"))).await()
                 .tokens(0);
         // adapter a, base and adapter b in the same steps
@@ -123,16 +124,7 @@ class LoraEngineTests {
     @Test
     void loadingAnAdapterDoesNotStallRunningRequests() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        ServedModel model = model();
-        PeftAdapterReader reader = new PeftAdapterReader(((CpuModelExecutor) model.executor()).config(), 64);
-        LoraAdapters adapters = new LoraAdapters(reader, (key, dir) -> {
-            await(release);
-            return reader.read(key, dir).weights();
-        }, 2);
-        LocalInferenceEngine engine = new LocalInferenceEngine(model, options(false), adapters,
-                new SimpleMeterRegistry());
-        engines.add(engine);
-        adapters.register("slow", golden.directory());
+        LocalInferenceEngine engine = engineLoadingAfter(release);
         GenerationHandle waiting = engine.submit(request("slow", golden.prompt(), 8, "slow"));
         EventCollector slow = EventCollector.of(waiting);
         // a base request runs to the end while the adapter is still loading
@@ -146,16 +138,7 @@ class LoraEngineTests {
     @Test
     void cancellingWhileTheAdapterLoadsEndsTheRequest() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        ServedModel model = model();
-        PeftAdapterReader reader = new PeftAdapterReader(((CpuModelExecutor) model.executor()).config(), 64);
-        LoraAdapters adapters = new LoraAdapters(reader, (key, dir) -> {
-            await(release);
-            return reader.read(key, dir).weights();
-        }, 2);
-        LocalInferenceEngine engine = new LocalInferenceEngine(model, options(false), adapters,
-                new SimpleMeterRegistry());
-        engines.add(engine);
-        adapters.register("slow", golden.directory());
+        LocalInferenceEngine engine = engineLoadingAfter(release);
         GenerationHandle handle = engine.submit(request("c", golden.prompt(), 8, "slow"));
         EventCollector events = EventCollector.of(handle);
         handle.cancel();
@@ -168,7 +151,7 @@ class LoraEngineTests {
     @Test
     void anAdapterThatCannotBeLoadedFailsItsRequestsOnly() throws Exception {
         LocalInferenceEngine engine = engine(false);
-        Path copy = rescaledCopy(golden.directory(), temp.resolve("gone"));
+        Path copy = TestAdapters.rescaledCopy(golden.directory(), temp.resolve("gone"));
         engine.registerLoraAdapter(MODEL, "gone", copy);
         Files.delete(copy.resolve(PeftAdapterReader.WEIGHTS_FILE));
         Throwable error = EventCollector.of(engine.submit(request("g", golden.prompt(), 4, "gone"))).awaitError();
@@ -196,6 +179,21 @@ class LoraEngineTests {
                 .isInstanceOf(InvalidGenerationRequestException.class);
     }
 
+    /** An engine whose adapter "slow" (the golden adapter) finishes loading only after {@code release}. */
+    private LocalInferenceEngine engineLoadingAfter(CountDownLatch release) {
+        ServedModel model = model();
+        PeftAdapterReader reader = new PeftAdapterReader(((CpuModelExecutor) model.executor()).config(), 64);
+        LoraAdapters adapters = new LoraAdapters(reader, (key, dir) -> {
+            await(release);
+            return reader.read(key, dir).weights();
+        }, 2);
+        LocalInferenceEngine engine = new LocalInferenceEngine(model, options(false), adapters,
+                new SimpleMeterRegistry());
+        engines.add(engine);
+        adapters.register("slow", golden.directory());
+        return engine;
+    }
+
     private static int cached(LocalInferenceEngine engine, GenerationRequest request) {
         return EventCollector.of(engine.submit(request)).await().usage().cachedPromptTokens();
     }
@@ -221,15 +219,5 @@ class LoraEngineTests {
             Thread.sleep(5);
         }
         assertThat(engine.referencedKvBlocks()).isZero();
-    }
-
-    /** The same A and B under another scaling (alpha 16 with rsLoRA): a second, different adapter. */
-    private static Path rescaledCopy(Path adapter, Path target) throws Exception {
-        Files.createDirectories(target);
-        Files.copy(adapter.resolve(PeftAdapterReader.WEIGHTS_FILE), target.resolve(PeftAdapterReader.WEIGHTS_FILE));
-        Files.writeString(target.resolve(PeftAdapterReader.CONFIG_FILE), Files.readString(adapter.resolve(
-                PeftAdapterReader.CONFIG_FILE)).replace("\"lora_alpha\": 32", "\"lora_alpha\": 16")
-                .replace("\"use_rslora\": false", "\"use_rslora\": true"));
-        return target;
     }
 }

@@ -52,6 +52,13 @@ class LoraAdaptersTests {
         adapters.release(r.key());
     }
 
+    private CompletableFuture<AdapterWeights> acquireThirdWhileTwoArePinned(LoraAdapters.Registration a,
+            LoraAdapters.Registration b, LoraAdapters.Registration c) throws Exception {
+        get(adapters.acquire(a));
+        get(adapters.acquire(b));
+        return adapters.acquire(c);
+    }
+
     @Test
     void leastRecentlyUsedUnpinnedAdapterIsDroppedAtTheCap() throws Exception {
         var a = register("a");
@@ -73,9 +80,7 @@ class LoraAdaptersTests {
         var a = register("a");
         var b = register("b");
         var c = register("c");
-        get(adapters.acquire(a));
-        get(adapters.acquire(b));
-        CompletableFuture<AdapterWeights> third = adapters.acquire(c);
+        CompletableFuture<AdapterWeights> third = acquireThirdWhileTwoArePinned(a, b, c);
         Thread.sleep(50);
         assertThat(third).isNotDone();
         assertThat(adapters.inMemory()).isEqualTo(2);
@@ -90,9 +95,7 @@ class LoraAdaptersTests {
         var a = register("a");
         var b = register("b");
         var c = register("c");
-        get(adapters.acquire(a));
-        get(adapters.acquire(b));
-        CompletableFuture<AdapterWeights> third = adapters.acquire(c);
+        CompletableFuture<AdapterWeights> third = acquireThirdWhileTwoArePinned(a, b, c);
         adapters.release(c.key());
         adapters.release(a.key());
         assertThat(third).isCancelled();

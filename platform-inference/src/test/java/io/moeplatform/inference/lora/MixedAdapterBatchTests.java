@@ -8,8 +8,6 @@ import io.moeplatform.inference.model.AdapterWeights;
 import io.moeplatform.inference.model.GoldenCase;
 import io.moeplatform.inference.model.SequenceSlice;
 import io.moeplatform.inference.model.StepBatch;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,7 +29,7 @@ class MixedAdapterBatchTests {
     void eachRowOfAMixedBatchEqualsTheRowAlone(@TempDir Path temp) throws Exception {
         GoldenCase base = GoldenCase.load("qwen2_moe");
         GoldenCase golden = GoldenCase.loadResource(GOLDEN, "qwen2_moe/attn_shared_r8");
-        Path rsLora = rescaledCopy(golden.directory(), temp.resolve("rslora"));
+        Path rsLora = TestAdapters.rescaledCopy(golden.directory(), temp.resolve("rslora"));
         try (CpuModelExecutor executor = CpuModelExecutor.open(base.directory(), new CpuExecutorOptions(2, 16, 0, 8,
                 false))) {
             PeftAdapterReader reader = new PeftAdapterReader(executor.config(), 64);
@@ -108,17 +106,5 @@ class MixedAdapterBatchTests {
             bySequence.get(i % sequences).add(rows.get(i));
         }
         return bySequence;
-    }
-
-    /** The same A and B under another scaling: lora_alpha 16 with rsLoRA instead of 32 / r. */
-    static Path rescaledCopy(Path adapter, Path target) throws IOException {
-        Files.createDirectories(target);
-        Files.copy(adapter.resolve(PeftAdapterReader.WEIGHTS_FILE), target.resolve(PeftAdapterReader.WEIGHTS_FILE));
-        String config = Files.readString(adapter.resolve(PeftAdapterReader.CONFIG_FILE))
-                .replace("\"lora_alpha\": 32", "\"lora_alpha\": 16")
-                .replace("\"use_rslora\": false", "\"use_rslora\": true");
-        assertThat(config).contains("\"use_rslora\": true", "\"lora_alpha\": 16");
-        Files.writeString(target.resolve(PeftAdapterReader.CONFIG_FILE), config);
-        return target;
     }
 }
