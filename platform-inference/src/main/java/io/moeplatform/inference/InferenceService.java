@@ -1,5 +1,6 @@
 package io.moeplatform.inference;
 
+import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -36,4 +37,29 @@ public interface InferenceService {
      * console.
      */
     EngineStatus status();
+
+    /**
+     * Reads a PEFT LoRA adapter directory ({@code adapter_config.json} + {@code adapter_model.safetensors}) and checks
+     * it against the served model, without making it available.
+     *
+     * @throws InvalidLoraAdapterException
+     *             naming the field or tensor that does not fit, or when the model's backend has no LoRA support
+     * @throws ModelNotFoundException
+     *             when the model is not served
+     */
+    default LoraAdapterInfo validateLoraAdapter(String modelId, Path directory) {
+        throw new InvalidLoraAdapterException("This inference service does not serve LoRA adapters", null);
+    }
+
+    /**
+     * Validates the directory as {@link #validateLoraAdapter} does and makes it available to requests as
+     * {@code adapterId} ({@link GenerationRequest#loraAdapterId()}); registering an id again replaces it for later
+     * requests. The weights are loaded on first use.
+     */
+    default LoraAdapterInfo registerLoraAdapter(String modelId, String adapterId, Path directory) {
+        throw new InvalidLoraAdapterException("This inference service does not serve LoRA adapters", null);
+    }
+
+    /** Makes {@code adapterId} unknown to later requests; requests in flight finish with it. */
+    default void unregisterLoraAdapter(String modelId, String adapterId) {}
 }

@@ -23,7 +23,7 @@ import org.springframework.core.env.Environment;
  * health. Every bean backs off when the application defines its own.
  */
 @AutoConfiguration
-@EnableConfigurationProperties(InferenceProperties.class)
+@EnableConfigurationProperties({InferenceProperties.class, LoraProperties.class})
 public final class InferenceAutoConfiguration {
 
     /** {@code platform.data-dir}: shared with the rest of the platform, so not part of {@link InferenceProperties}. */
@@ -47,8 +47,10 @@ public final class InferenceAutoConfiguration {
 
         /** Loads the model and starts the engine loop; closing the context cancels whatever is in flight. */
         @Bean(destroyMethod = "close")
-        InferenceEngine inferenceEngine(EngineOptions options, ObjectProvider<MeterRegistry> meterRegistry) {
-            return LocalInferenceEngine.start(options, meterRegistry.getIfAvailable(SimpleMeterRegistry::new));
+        InferenceEngine inferenceEngine(EngineOptions options, LoraProperties lora,
+                ObjectProvider<MeterRegistry> meterRegistry) {
+            return LocalInferenceEngine.start(options, lora.toOptions(),
+                    meterRegistry.getIfAvailable(SimpleMeterRegistry::new));
         }
     }
 

@@ -33,7 +33,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code bench --model DIR | --dummy CONFIG_JSON [--tokenizer DIR] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
  * [--prefill-len N] [--requests 128,512 [--output-len 64..512,64]] [--device auto|cpu|cuda] [--threads N]
  * [--kv-cache-mb N] [--max-batch-tokens N] [--max-running N] [--gpu-memory-fraction F] [--bandwidth B/s]
- * [--peak-flops F/s]}.
+ * [--peak-flops F/s] [--lora DIR[,DIR...]]}.
  *
  * <p>
  * For each batch size B it submits B requests at once to the engine, each a distinct random prompt of
@@ -54,13 +54,15 @@ import tools.jackson.databind.json.JsonMapper;
  * once, prompts of {@code prompt-len} tokens, output lengths per {@code --output-len} (N, or MIN..MAX uniform),
  * end-of-sequence ignored; output tokens/s, TTFT and ITL percentiles ({@link ServingResult}). The last line is the
  * whole run as one JSON object.
+ * With {@code --lora} the PEFT adapter directories are registered and request r of a batch uses adapter
+ * {@code r mod count}, so batches mix adapters.
  */
 final class BenchCommand {
 
     static final String NAME = "bench";
     private static final Set<String> VALUED = Set.of("model", "dummy", "tokenizer", "batch", "prompt-len", "gen-len",
             "device", "threads", "kv-cache-mb", "max-batch-tokens", "prefill-len", "requests", "output-len",
-            "max-running", "gpu-memory-fraction", "bandwidth", "peak-flops");
+            "max-running", "gpu-memory-fraction", "bandwidth", "peak-flops", "lora");
     private static final int PREFILL_REPEATS = 3;
     private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "chat_template.jinja", "generation_config.json", "special_tokens_map.json");
@@ -128,8 +130,18 @@ final class BenchCommand {
                                     weightBytes / 1e9 / loadSeconds)
                             : "",
                     promptLength);
+            List<String> adapters = new ArrayList<>();
+            String lora = options.value("lora");
+            for (String adapterDir : lora == null ? new String[0] : lora.split(",")) {
+                String id = "lora-" + adapters.size();
+                engine.registerLoraAdapter(name, id, Path.of(adapterDir.strip()));
+                adapters.add(id);
+            }
             SplittableRandom random = new SplittableRandom(1234);
-            runBatch(engine, name, 1, Math.min(promptLength, 16), Math.min(generationLength, 4), vocabulary, random);
+            for (int warm = 0; warm < Math.max(1, adapters.size()); warm++) {
+                runBatch(engine, name, 1, Math.min(promptLength, 16), Math.min(generationLength, 4), vocabulary,
+                        random, adapters.isEmpty() ? List.of() : List.of(adapters.get(warm)));
+            }
             Map<String, Object> report = new LinkedHashMap<>();
             report.put("model", name);
             report.put("modelPath", dir.toString());
@@ -141,6 +153,7 @@ final class BenchCommand {
                     weightBytes > 0 ? weightBytes / 1e9 / loadSeconds : 0));
             report.put("promptLength", promptLength);
             report.put("generationLength", generationLength);
+            report.put("loraAdapters", adapters.size());
             report.put("bandwidth", bandwidth);
             report.put("peakFlops", peakFlops);
 
@@ -150,7 +163,8 @@ final class BenchCommand {
                 out.println(header() + String.format("%16s %8s", "roofline tok/s", "of roof"));
             }
             for (int batch : batches) {
-                BenchResult result = runBatch(engine, name, batch, promptLength, generationLength, vocabulary, random);
+                BenchResult result = runBatch(engine, name, batch, promptLength, generationLength, vocabulary, random,
+                        adapters);
                 results.add(result);
                 double experts = footprint.expectedExpertsPerLayer(batch);
                 double stepBytes = footprint.decodeStepBytes(batch, experts, promptLength + generationLength / 2.0);
@@ -192,7 +206,7 @@ final class BenchCommand {
             throws InterruptedException {
         double[] seconds = new double[PREFILL_REPEATS];
         for (int i = 0; i < PREFILL_REPEATS; i++) {
-            BenchResult one = runBatch(engine, model, 1, length, 1, vocabulary, random);
+            BenchResult one = runBatch(engine, model, 1, length, 1, vocabulary, random, List.of());
             seconds[i] = one.ttftP50Ms() / 1e3;
         }
         double median = BenchResult.percentile(seconds, 50);
@@ -225,14 +239,16 @@ final class BenchCommand {
     }
 
     private static BenchResult runBatch(LocalInferenceEngine engine, String model, int batch, int promptLength,
-            int generationLength, int vocabulary, SplittableRandom random) throws InterruptedException {
+            int generationLength, int vocabulary, SplittableRandom random, List<String> adapters)
+            throws InterruptedException {
         SamplingParams greedy = SamplingParams.greedy(generationLength);
         StopConditions untilLength = new StopConditions(List.of(), Set.of(), true);
         List<GenerationRequest> requests = new ArrayList<>();
         for (int r = 0; r < batch; r++) {
             int[] prompt = random.ints(promptLength, 0, vocabulary).toArray();
             requests.add(new GenerationRequest("bench-" + batch + "-" + r, model, "bench", SchedulingClass.DEFAULT,
-                    prompt, greedy, untilLength, 1, null, "bench"));
+                    prompt, greedy, untilLength, 1, adapters.isEmpty() ? null : adapters.get(r % adapters.size()),
+                    "bench"));
         }
         Timed timed = submitAndWait(engine, requests);
         return BenchResult.of(batch, timed.startNanos(), timed.tokenNanos(), promptLength);

@@ -25,6 +25,7 @@ public final class EngineCli {
                        [--prefill-len N] [--requests 128,512 [--output-len 64..512,64]]
                        [--device auto|cpu|cuda] [--threads N] [--kv-cache-mb N] [--max-batch-tokens N]
                        [--max-running N] [--gpu-memory-fraction F] [--bandwidth BYTES_PER_S] [--peak-flops FLOPS]
+                       [--lora DIR[,DIR...]]
               check-logits --model DIR --reference DIR [--device auto|cpu|cuda] [--min-agreement 0.99]""";
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
 

@@ -27,6 +27,7 @@ final class CpuBackend implements ModelBackend {
     private final ParallelLoop loop;
     private final LinearKernel linear;
     private final ExpertKernel experts;
+    private final CpuLowRankUpdates lowRankUpdates;
     private final ThreadLocal<float[]> scores = ThreadLocal.withInitial(() -> new float[0]);
     private final List<CpuActivations> scratch = new ArrayList<>();
     private int scratchUsed;
@@ -47,6 +48,12 @@ final class CpuBackend implements ModelBackend {
         this.loop = new ParallelLoop(threads);
         this.linear = new LinearKernel(loop);
         this.experts = new ExpertKernel(loop, linear);
+        this.lowRankUpdates = new CpuLowRankUpdates(loop, linear, experts);
+    }
+
+    /** LoRA updates computed with this backend's kernels and threads. */
+    CpuLowRankUpdates lowRankUpdates() {
+        return lowRankUpdates;
     }
 
     @Override

@@ -48,7 +48,8 @@ public final class CpuModelExecutor extends DecoderModelExecutor {
             KvCacheShape shape = new KvCacheShape(config.layers(), config.kvHeads(), config.headDim());
             int blocks = options.kvBlockCount() > 0 ? options.kvBlockCount() : defaultBlocks(config, shape, options);
             KvCacheGeometry geometry = backend.allocateKvCache(shape, options.kvBlockSize(), blocks);
-            return new CpuModelExecutor(config, generation, source, backend, new MoeDecoder(config, w, backend),
+            return new CpuModelExecutor(config, generation, source, backend, new MoeDecoder(config, w, backend,
+                    backend.lowRankUpdates()),
                     geometry);
         } catch (RuntimeException e) {
             backend.close();
@@ -66,6 +67,11 @@ public final class CpuModelExecutor extends DecoderModelExecutor {
             bytes = Math.min(DEFAULT_KV_BYTES_CAP, 4 * blocksPerSequence * bytesPerBlock);
         }
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, bytes / bytesPerBlock));
+    }
+
+    @Override
+    public boolean supportsLoraAdapters() {
+        return true;
     }
 
     @Override

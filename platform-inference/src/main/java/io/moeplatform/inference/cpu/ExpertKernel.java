@@ -46,8 +46,19 @@ final class ExpertKernel {
         run(x, new int[]{0}, new int[]{tokens}, List.of(mlp), hidden, inter, activated, out);
     }
 
+    /** A dense SwiGLU block over all tokens: {@code out [T, H] = down(silu(gate(x)) * up(x))}. */
+    @FunctionalInterface
+    interface DenseMlp {
+        void run(float[] x, int tokens, int hidden, MlpWeights mlp, float[] out);
+    }
+
     /** {@code out [T, H]} = routed experts (plus the gated shared expert) of {@code x [T, H]}. */
     void moe(float[] x, int tokens, int hidden, MoeWeights moe, float[] out) {
+        moe(x, tokens, hidden, moe, out, this::dense);
+    }
+
+    /** As {@link #moe(float[], int, int, MoeWeights, float[])}, with the shared expert computed by {@code shared}. */
+    void moe(float[] x, int tokens, int hidden, MoeWeights moe, float[] out, DenseMlp sharedMlp) {
         int experts = moe.experts().size();
         int k = moe.topK();
         routerLogits = grow(routerLogits, tokens * experts);
@@ -112,7 +123,7 @@ final class ExpertKernel {
         }
         if (moe.sharedExpert() != null && moe.sharedExpertGate() != null) {
             shared = grow(shared, tokens * hidden);
-            dense(x, tokens, hidden, moe.sharedExpert(), shared);
+            sharedMlp.run(x, tokens, hidden, moe.sharedExpert(), shared);
             float[] gate = new float[tokens];
             linear.run(x, tokens, (CpuWeight) moe.sharedExpertGate(), new float[0], gate, 1);
             for (int t = 0; t < tokens; t++) {
@@ -236,7 +247,7 @@ final class ExpertKernel {
         });
     }
 
-    private static float silu(float v) {
+    static float silu(float v) {
         return v / (1f + (float) Math.exp(-v));
     }
 

@@ -9,6 +9,8 @@ import io.moeplatform.inference.engine.schedule.SchedulerLimits;
 import io.moeplatform.inference.engine.schedule.Sequence;
 import io.moeplatform.inference.engine.schedule.SequenceGroup;
 import io.moeplatform.inference.engine.schedule.StepPlan;
+import io.moeplatform.inference.lora.LoraAdapters;
+import io.moeplatform.inference.model.AdapterWeights;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.StepBatch;
 import io.moeplatform.inference.model.StepResult;
@@ -19,6 +21,7 @@ import java.util.BitSet;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,9 +69,18 @@ final class EngineLoop {
     private volatile double prefixCacheHitRate;
     private volatile int snapshotReferenced;
     private long reportedPreemptions;
+    private final @Nullable LoraAdapters lora;
 
     EngineLoop(ServedModel model, EngineOptions options,
             Function<Supplier<EngineMetrics.EngineStatusSnapshot>, EngineMetrics> metrics, boolean executorGreedy) {
+        this(model, options, metrics, executorGreedy, null);
+    }
+
+    /** With the LoRA adapters whose loaded weights steps pass to the executor. */
+    EngineLoop(ServedModel model, EngineOptions options,
+            Function<Supplier<EngineMetrics.EngineStatusSnapshot>, EngineMetrics> metrics, boolean executorGreedy,
+            @Nullable LoraAdapters lora) {
+        this.lora = lora;
         this.model = model;
         this.options = options;
         this.executorGreedy = executorGreedy;
@@ -173,6 +186,12 @@ final class EngineLoop {
 
     private void takeSubmissions() {
         for (InFlightRequest request; (request = submissions.poll()) != null;) {
+            if (request.cancelRequested()) {
+                // cancelled while its LoRA adapter was loading: the cancellation found nothing to cancel
+                leaveQueue(request);
+                request.cancelled(System.nanoTime());
+                continue;
+            }
             inFlight.add(request);
             scheduler.enqueue(request);
         }
@@ -231,6 +250,7 @@ final class EngineLoop {
         StepBatch batch = withGreedyRows(plan.batch(), sampling);
         StepResult result;
         try {
+            batch = withAdapters(batch);
             result = model.executor().forward(batch);
             if (result.rows() != sampling.size()) {
                 throw new IllegalStateException("executor returned " + result.rows() + " output rows for "
@@ -255,6 +275,27 @@ final class EngineLoop {
             }
         }
         metrics.step(System.nanoTime() - start, scheduled.size(), batch.tokenCount());
+    }
+
+    /** The batch with the loaded weights of the adapters its slices name (pinned by their requests). */
+    private StepBatch withAdapters(StepBatch batch) {
+        if (lora == null) {
+            return batch;
+        }
+        Map<String, AdapterWeights> adapters = new java.util.HashMap<>();
+        for (var slice : batch.slices()) {
+            String key = slice.loraAdapterId();
+            if (key != null && !adapters.containsKey(key)) {
+                AdapterWeights weights = lora.loaded(key);
+                if (weights == null) {
+                    throw new IllegalStateException("LoRA adapter " + key + " is not loaded");
+                }
+                adapters.put(key, weights);
+            }
+        }
+        return adapters.isEmpty()
+                ? batch
+                : new StepBatch(batch.slices(), batch.greedyRows(), batch.greedyVocabulary(), adapters);
     }
 
     /**

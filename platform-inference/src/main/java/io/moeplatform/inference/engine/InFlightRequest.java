@@ -34,6 +34,7 @@ final class InFlightRequest extends SequenceGroup implements GenerationHandle {
     private boolean counted;
     private long firstScheduledNanos = -1;
     private long firstTokenNanos = -1;
+    private @Nullable Runnable onEnd;
 
     InFlightRequest(GenerationRequest request, long arrival, long submittedNanos, Executor delivery,
             List<ChoiceOutput> choices, Consumer<InFlightRequest> cancellations) {
@@ -58,6 +59,24 @@ final class InFlightRequest extends SequenceGroup implements GenerationHandle {
         if (!cancelRequested) {
             cancelRequested = true;
             cancellations.accept(this);
+        }
+    }
+
+    /** Whether the client cancelled, possibly before the loop ever saw the request. */
+    boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    /** Runs {@code action} once when the request ends (completed, cancelled or failed); set before submitting. */
+    void onEnd(Runnable action) {
+        this.onEnd = action;
+    }
+
+    private void ended() {
+        Runnable action = onEnd;
+        onEnd = null;
+        if (action != null) {
+            action.run();
         }
     }
 
@@ -126,6 +145,7 @@ final class InFlightRequest extends SequenceGroup implements GenerationHandle {
         if (!done) {
             done = true;
             events.end(error);
+            ended();
         }
     }
 
@@ -144,6 +164,7 @@ final class InFlightRequest extends SequenceGroup implements GenerationHandle {
         Usage usage = new Usage(request().promptTokenIds().length, completionTokens, cachedPromptTokens());
         events.emit(new GenerationEvent.Completed(usage, timings(nowNanos)));
         events.end(null);
+        ended();
     }
 
     Timings timings(long nowNanos) {

@@ -68,6 +68,7 @@ public abstract class DecoderModelExecutor implements ModelExecutor {
         }
         for (SequenceSlice s : batch.slices()) {
             check(s);
+            checkAdapter(s, batch);
         }
         if (batch.tokenCount() == 0) {
             return new StepResult(new float[0][]);
@@ -101,9 +102,16 @@ public abstract class DecoderModelExecutor implements ModelExecutor {
                         + " is outside the vocabulary of " + config.vocabularySize());
             }
         }
-        if (s.loraAdapterId() != null) {
+        if (s.loraAdapterId() != null && !supportsLoraAdapters()) {
             throw new IllegalArgumentException("sequence " + s.sequenceId() + ": LoRA adapters are not supported "
                     + "by the " + backend() + " backend yet");
+        }
+    }
+
+    private static void checkAdapter(SequenceSlice s, StepBatch batch) {
+        if (s.loraAdapterId() != null && !batch.adapters().containsKey(s.loraAdapterId())) {
+            throw new IllegalArgumentException("sequence " + s.sequenceId() + ": LoRA adapter '" + s.loraAdapterId()
+                    + "' is not among the step's loaded adapters");
         }
     }
 

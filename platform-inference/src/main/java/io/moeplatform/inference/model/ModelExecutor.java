@@ -48,6 +48,14 @@ public interface ModelExecutor extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * Whether {@link #forward} applies the LoRA adapters that slices name ({@link StepBatch#adapters()}); the CPU
+     * backend does, the CUDA backend not yet.
+     */
+    default boolean supportsLoraAdapters() {
+        return false;
+    }
+
     @Override
     void close();
 }

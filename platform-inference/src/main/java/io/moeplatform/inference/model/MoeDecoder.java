@@ -16,6 +16,10 @@ package io.moeplatform.inference.model;
  *   h += ffn(rmsNorm(h))               (dense SwiGLU or MoE, per layer)
  * logits = lmHead(rmsNorm(h[last token of each slice]))
  * </pre>
+ *
+ * With {@link LowRankUpdates}, each adapted projection of a row with a LoRA adapter becomes
+ * {@code y = x W^T + b + scale * B (A x)}; the feed-forward block goes through the updates' own SwiGLU when some row
+ * adapts it in that layer.
  */
 public final class MoeDecoder {
 
@@ -24,8 +28,14 @@ public final class MoeDecoder {
     private final ModelBackend backend;
     private final RotaryEmbedding rope;
     private final AttentionShape attention;
+    private final LowRankUpdates lora;
 
     public MoeDecoder(ModelConfig config, DecoderWeights weights, ModelBackend backend) {
+        this(config, weights, backend, LowRankUpdates.NONE);
+    }
+
+    public MoeDecoder(ModelConfig config, DecoderWeights weights, ModelBackend backend, LowRankUpdates lora) {
+        this.lora = lora;
         this.config = config;
         this.weights = weights;
         this.backend = backend;
@@ -37,6 +47,7 @@ public final class MoeDecoder {
     public StepResult forward(StepBatch batch) {
         ModelBackend b = backend;
         b.beginStep(batch);
+        lora.beginStep(batch);
         int qDim = config.heads() * config.headDim();
         int kvDim = config.kvHeads() * config.headDim();
         float eps = (float) config.rmsNormEps();
@@ -54,6 +65,9 @@ public final class MoeDecoder {
             b.linear(x, l.q(), l.qBias(), q);
             b.linear(x, l.k(), l.kBias(), k);
             b.linear(x, l.v(), l.vBias(), v);
+            lora.add(i, AdaptedModule.Q_PROJ, x, q);
+            lora.add(i, AdaptedModule.K_PROJ, x, k);
+            lora.add(i, AdaptedModule.V_PROJ, x, v);
             if (l.qNorm() != null && l.kNorm() != null) {
                 boolean perHead = config.architecture().qkNorm() == Architecture.QkNorm.PER_HEAD;
                 b.rmsNorm(q, l.qNorm(), eps, perHead ? config.headDim() : qDim, q);
@@ -63,12 +77,22 @@ public final class MoeDecoder {
             b.rotary(k, config.headDim(), rope);
             b.pagedAttention(i, q, k, v, attention, attended);
             b.linear(attended, l.o(), l.oBias(), delta);
+            lora.add(i, AdaptedModule.O_PROJ, attended, delta);
             b.add(h, delta);
             b.rmsNorm(h, l.postAttentionNorm(), eps, config.hiddenSize(), x);
+            boolean adapted = lora.adaptsMlp(i);
             if (l.moe() != null) {
-                b.sparseMoe(x, l.moe(), delta);
+                if (adapted) {
+                    lora.sparseMoe(i, x, l.moe(), delta);
+                } else {
+                    b.sparseMoe(x, l.moe(), delta);
+                }
             } else if (l.mlp() != null) {
-                b.denseMlp(x, l.mlp(), delta);
+                if (adapted) {
+                    lora.denseMlp(i, x, l.mlp(), delta);
+                } else {
+                    b.denseMlp(x, l.mlp(), delta);
+                }
             }
             b.add(h, delta);
         }

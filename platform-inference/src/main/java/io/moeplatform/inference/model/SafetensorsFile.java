@@ -20,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
  * the tensor bytes. The file is memory-mapped into the caller's arena and every
  * tensor is a zero-copy slice of the mapping.
  */
-final class SafetensorsFile {
+public final class SafetensorsFile {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     /** Headers larger than this are not safetensors files (the format caps them at 100 MB). */
@@ -29,7 +29,7 @@ final class SafetensorsFile {
     private SafetensorsFile() {}
 
     /** Maps {@code file} into {@code arena} and returns its tensors by name, in header order. */
-    static Map<String, WeightTensor> map(Path file, Arena arena) {
+    public static Map<String, WeightTensor> map(Path file, Arena arena) {
         MemorySegment mapped;
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             mapped = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);

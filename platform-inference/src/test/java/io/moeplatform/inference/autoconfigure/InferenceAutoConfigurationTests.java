@@ -8,6 +8,7 @@ import io.moeplatform.inference.InferenceService;
 import io.moeplatform.inference.engine.Device;
 import io.moeplatform.inference.engine.EngineOptions;
 import io.moeplatform.inference.engine.InferenceEngine;
+import io.moeplatform.inference.lora.LoraOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,6 +41,17 @@ class InferenceAutoConfigurationTests {
                 .run(context -> assertThat(context.getBean(InferenceProperties.class).toEngineOptions(dataDir))
                         .isEqualTo(new EngineOptions(model, "Qwen3-30B-A3B", Device.CPU, 3, 32, 64L * 1024 * 1024,
                                 512, 8, 20, Duration.ofSeconds(5), false, false)));
+    }
+
+    @Test
+    void bindsTheLoraSettings() {
+        runner.withBean(InferenceService.class, () -> FixedStatusService.ready(true))
+                .withPropertyValues("platform.inference.lora.max-loaded=3", "platform.inference.lora.max-rank=16")
+                .run(context -> assertThat(context.getBean(LoraProperties.class).toOptions())
+                        .isEqualTo(new LoraOptions(3, 16)));
+        runner.withBean(InferenceService.class, () -> FixedStatusService.ready(true))
+                .run(context -> assertThat(context.getBean(LoraProperties.class).toOptions())
+                        .isEqualTo(LoraOptions.DEFAULTS));
     }
 
     @Test

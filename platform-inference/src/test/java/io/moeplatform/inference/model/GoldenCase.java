@@ -15,8 +15,13 @@ import tools.jackson.databind.json.JsonMapper;
 public record GoldenCase(String name, Path directory, int[] prompt, int[] greedy, float[][] logits) {
 
     public static GoldenCase load(String name) {
+        return loadResource("/golden/models/" + name, name);
+    }
+
+    /** A case whose expected.json lies in the test resource directory {@code resource}. */
+    public static GoldenCase loadResource(String resource, String name) {
         try {
-            Path dir = Path.of(GoldenCase.class.getResource("/golden/models/" + name).toURI());
+            Path dir = Path.of(GoldenCase.class.getResource(resource).toURI());
             JsonNode e = JsonMapper.builder().build().readTree(dir.resolve("expected.json").toFile());
             float[][] logits = new float[e.get("logits").size()][];
             for (int i = 0; i < logits.length; i++) {
