@@ -69,8 +69,14 @@ public final class GraphIndex {
 
     /** Reads the version from the store and indexes it. */
     public static GraphIndex load(KnowledgeGraphStore store, UUID adapterId, UUID versionId) {
+        return build(adapterId, versionId, visitor -> store.read(versionId, visitor));
+    }
+
+    /** Indexes whatever the source feeds the visitor: entities in ordinal order, then relations. */
+    public static GraphIndex build(UUID adapterId, UUID versionId,
+            java.util.function.Consumer<KnowledgeGraphStore.GraphVisitor> source) {
         var builder = new Builder(adapterId, versionId);
-        store.read(versionId, builder);
+        source.accept(builder);
         return new GraphIndex(builder);
     }
 

@@ -7,7 +7,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Retrieval over one indexed graph, for one prompt: link the entities the user's messages mention, walk k hops
@@ -116,8 +115,8 @@ public final class KnowledgeRetrieval {
     private record Item(boolean entity, int rank, String line) {}
 
     /**
-     * Chooses lines by priority (the first linked entities, then facts by rank, then the other entities) while
-     * their estimated tokens fit, renders the sections in a fixed order, then checks the exact count of the whole
+     * Chooses lines by priority (the first linked entities, then facts by rank, then the other entities) up to
+     * the first whose estimated tokens do not fit, renders the sections in a fixed order, then checks the exact count of the whole
      * text with the model's tokenizer, dropping the lowest-priority line until it fits.
      */
     private static KnowledgeContext render(GraphIndex index, String adapterName, List<Link> seeds,
@@ -139,10 +138,11 @@ public final class KnowledgeRetrieval {
         int estimate = overhead;
         for (Item item : priority) {
             int cost = codec.encode(item.line + "\n").length;
-            if (estimate + cost <= settings.tokenBudget()) {
-                chosen.add(item);
-                estimate += cost;
+            if (estimate + cost > settings.tokenBudget()) {
+                break; // keep a prefix of the priority order: a lower-ranked line never displaces a better one
             }
+            chosen.add(item);
+            estimate += cost;
         }
         while (!chosen.isEmpty()) {
             String text = apply(settings.template(), adapterName, context(chosen));
@@ -191,14 +191,5 @@ public final class KnowledgeRetrieval {
 
     private static String oneLine(String text) {
         return text.replaceAll("\\s+", " ").strip();
-    }
-
-    /** For tests and the preview: linked entities without expansion. */
-    static Map<String, Integer> mentionCounts(GraphIndex index, List<String> texts) {
-        var counts = new LinkedHashMap<String, Integer>();
-        for (Link link : link(index, texts)) {
-            counts.put(index.name(link.entity), link.mentions);
-        }
-        return counts;
     }
 }
