@@ -1,6 +1,7 @@
 package io.moeplatform.adapters.resolve;
 
 import static io.moeplatform.adapters.testing.AdaptersTestContext.resource;
+import static io.moeplatform.adapters.testing.AdaptersTestContext.text;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +13,9 @@ import io.moeplatform.adapters.catalog.AdapterView;
 import io.moeplatform.adapters.catalog.NewAdapter;
 import io.moeplatform.adapters.kg.importing.GraphFormat;
 import io.moeplatform.adapters.kg.importing.KnowledgeGraphImporter;
+import io.moeplatform.adapters.kg.index.GraphIndexCache;
 import io.moeplatform.adapters.kg.retrieval.LinkedEntity;
+import io.moeplatform.adapters.kg.store.KnowledgeGraphStore;
 import io.moeplatform.adapters.testing.AdaptersTestContext;
 import io.moeplatform.adapters.testing.DemoCodec;
 import io.moeplatform.core.audit.AuditAction;
@@ -144,6 +147,30 @@ class AdapterResolutionTests {
         assertThat(resolved.applyTo(List.of(new ChatMessage("system", "Be brief."), user)))
                 .containsExactly(new ChatMessage("system", "Be brief.\n\n" + injected), user);
         assertThat(resolved.applyTo("Q: CMB?")).isEqualTo(injected + "\n\nQ: CMB?");
+    }
+
+    @Test
+    void reimportSwitchesToTheNewIndexAndDropsTheOldOne() throws InterruptedException {
+        UUID tenant = tenantWithBankGraph();
+        var adapter = resolver.select(tenant, "moe-demo", "bank").orElseThrow();
+        var store = context.getBean(KnowledgeGraphStore.class);
+        var cache = context.getBean(GraphIndexCache.class);
+        var first = store.activeVersion(adapter.id()).orElseThrow();
+        assertThat(resolver.resolve(adapter, "moe-demo", List.of("CMB"), DemoCodec.get()).injectedTokens())
+                .isPositive();
+        assertThat(cache.isIndexed(first.id())).isTrue();
+
+        var second = importer.importGraph(tenant, "bank", GraphFormat.CSV, text("Zeta,knows,Eta\n"), "alice");
+        // until the new index is ready, the old one may still serve; then it replaces it
+        for (int i = 0; i < 200 && !cache.isIndexed(second.id()); i++) {
+            resolver.resolve(adapter, "moe-demo", List.of("CMB"), DemoCodec.get());
+            Thread.sleep(50);
+        }
+        assertThat(cache.isIndexed(second.id())).isTrue();
+        assertThat(cache.isIndexed(first.id())).isFalse();
+        assertThat(resolver.resolve(adapter, "moe-demo", List.of("CMB"), DemoCodec.get()).injectedTokens()).isZero();
+        assertThat(resolver.resolve(adapter, "moe-demo", List.of("zeta"), DemoCodec.get()).context().entities())
+                .extracting(LinkedEntity::name).containsExactly("Zeta");
     }
 
     @Test
