@@ -201,7 +201,11 @@ class AdaptersIntegrationTests extends PlatformTest {
         assertThat(api.post("/v1/adapters", admin.adminKey(), "{\"name\": \"Bad Name\"}").statusCode())
                 .isEqualTo(400);
 
-        var malformed = upload(admin.adminKey(), "bank", "text/csv", "a,knows,b\na,knows\n");
+        // as curl --data-binary sends it: form content type, format named in the query
+        var malformed = api.send(HttpRequest.newBuilder(URI.create(api.base() + "/v1/adapters/bank/graph?format=csv"))
+                .header("Authorization", "Bearer " + admin.adminKey())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .PUT(HttpRequest.BodyPublishers.ofString("a,knows,b\na,knows\n")).build());
         assertThat(malformed.statusCode()).isEqualTo(400);
         assertThat(json(malformed).get("error").get("message").asString()).contains("line 2");
         var versions = json(api.get("/v1/adapters/bank/graph/versions", admin.adminKey())).get("data");
