@@ -206,7 +206,7 @@ public final class GraphIndex {
     }
 
     /** Keeps rendered context one line per item, whatever the source text holds. */
-    static String oneLine(String text) {
+    public static String oneLine(String text) {
         return text.replaceAll("\\s+", " ").strip();
     }
 }

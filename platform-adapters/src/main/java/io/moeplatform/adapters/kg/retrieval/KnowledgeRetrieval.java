@@ -127,8 +127,9 @@ public final class KnowledgeRetrieval {
         }
         for (int i = 0; i < facts.size(); i++) {
             Fact f = facts.get(i);
-            priority.add(new Item(false, i, "- " + oneLine(f.source()) + " -[" + oneLine(f.type()) + "]-> "
-                    + oneLine(f.target())));
+            priority.add(new Item(false, i,
+                    "- " + GraphIndex.oneLine(f.source()) + " -[" + GraphIndex.oneLine(f.type()) + "]-> "
+                            + GraphIndex.oneLine(f.target())));
         }
         for (int i = LEADING_ENTITIES; i < seeds.size(); i++) {
             priority.add(new Item(true, i, entityLine(index, seeds.get(i).entity)));
@@ -175,9 +176,9 @@ public final class KnowledgeRetrieval {
     }
 
     private static String entityLine(GraphIndex index, int entity) {
-        var line = new StringBuilder("- ").append(oneLine(index.name(entity)));
+        var line = new StringBuilder("- ").append(GraphIndex.oneLine(index.name(entity)));
         if (index.type(entity) != null) {
-            line.append(" [").append(oneLine(index.type(entity))).append(']');
+            line.append(" [").append(GraphIndex.oneLine(index.type(entity))).append(']');
         }
         if (!index.details(entity).isEmpty()) {
             line.append(": ").append(index.details(entity));
@@ -187,9 +188,5 @@ public final class KnowledgeRetrieval {
 
     static String apply(String template, String adapterName, String context) {
         return template.replace("{adapter}", adapterName).replace("{context}", context);
-    }
-
-    private static String oneLine(String text) {
-        return text.replaceAll("\\s+", " ").strip();
     }
 }
