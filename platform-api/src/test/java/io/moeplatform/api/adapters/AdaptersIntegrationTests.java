@@ -128,6 +128,16 @@ class AdaptersIntegrationTests extends PlatformTest {
         assertThat(json(completion).get("usage").get("prompt_tokens").asInt())
                 .isGreaterThan(tokens("CMB credit card") + injected - 1);
 
+        var streamed = api.post("/v1/chat/completions", admin.tenant().key(), """
+                {"model": "moe-demo:bank", "max_tokens": 2, "stream": true, "stream_options": {"include_usage": true},
+                 "messages": [{"role": "user", "content": "%s"}]}""".formatted(QUESTION));
+        assertThat(streamed.statusCode()).isEqualTo(200);
+        assertThat(streamed.headers().firstValue("x-moe-adapter")).contains("bank");
+        var events = ApiClient.events(streamed.body());
+        JsonNode usageChunk = ApiClient.json(events.get(events.size() - 2));
+        assertThat(usageChunk.get("usage").get("injected_tokens").asInt())
+                .isEqualTo(preview(admin.adminKey()).get("injected_tokens").asInt());
+
         var plain = "{\"model\": \"moe-demo\", \"max_tokens\": 2, \"messages\": [{\"role\": \"user\", \"content\": \""
                 + QUESTION + "\"}]}";
         var before = api.post("/v1/chat/completions", admin.tenant().key(), plain);

@@ -1,5 +1,6 @@
 package io.moeplatform.adapters.kg.store;
 
+import io.moeplatform.adapters.catalog.AdapterException;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -11,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -61,9 +63,14 @@ public class KnowledgeGraphStore {
         int version = jdbc.sql("SELECT COALESCE(MAX(version), 0) + 1 FROM kg_version WHERE adapter_id = ?")
                 .param(adapterId).query(Integer.class).single();
         var id = UUID.randomUUID();
-        jdbc.sql("INSERT INTO kg_version (" + VERSION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, NULL)")
-                .params(id, adapterId, version, KgVersionStatus.IMPORTING.name(), sourceFormat, actor, now())
-                .update();
+        try {
+            jdbc.sql("INSERT INTO kg_version (" + VERSION_COLUMNS + ") VALUES (?, ?, ?, ?, ?, 0, 0, NULL, ?, ?, NULL)")
+                    .params(id, adapterId, version, KgVersionStatus.IMPORTING.name(), sourceFormat, actor, now())
+                    .update();
+        } catch (DuplicateKeyException concurrent) {
+            throw new AdapterException(AdapterException.Reason.CONFLICT,
+                    "Another import of this adapter started at the same moment; retry when it has finished.", null);
+        }
         return version(id).orElseThrow();
     }
 
