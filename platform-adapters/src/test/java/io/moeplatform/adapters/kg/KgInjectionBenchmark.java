@@ -92,6 +92,22 @@ class KgInjectionBenchmark {
                         (System.nanoTime() - b0) / 1e6);
             }
 
+            long r0 = System.nanoTime();
+            int[] rows = new int[2];
+            store.read(version.id(), new KnowledgeGraphStore.GraphVisitor() {
+                @Override
+                public void entity(KnowledgeGraphStore.StoredEntity entity) {
+                    rows[0]++;
+                }
+
+                @Override
+                public void relation(KnowledgeGraphStore.StoredRelation relation) {
+                    rows[1]++;
+                }
+            });
+            System.out.printf("  of which reading the %d + %d rows from the database: %.0f ms%n", rows[0], rows[1],
+                    (System.nanoTime() - r0) / 1e6);
+
             PromptCodec codec = DemoCodec.get();
             var properties = context.getBean(KnowledgeGraphProperties.class);
             var settings = RetrievalSettings.of(properties);
