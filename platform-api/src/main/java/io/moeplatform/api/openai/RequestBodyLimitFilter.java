@@ -28,9 +28,14 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
         this.errors = errors;
     }
 
+    /**
+     * Knowledge-graph uploads ({@code PUT /v1/adapters/{name}/graph}) are streamed into the importer, which
+     * enforces its own, larger limit ({@code platform.adapters.kg.max-upload-size}).
+     */
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !request.getRequestURI().startsWith("/v1/");
+        String uri = request.getRequestURI();
+        return !uri.startsWith("/v1/") || (uri.startsWith("/v1/adapters/") && uri.endsWith("/graph"));
     }
 
     @Override

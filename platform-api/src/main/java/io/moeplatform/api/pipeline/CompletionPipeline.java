@@ -1,5 +1,6 @@
 package io.moeplatform.api.pipeline;
 
+import io.moeplatform.adapters.resolve.AdapterResolver;
 import io.moeplatform.api.openai.ApiProperties;
 import io.moeplatform.api.openai.error.ErrorTypes;
 import io.moeplatform.api.openai.error.OpenAiApiException;
@@ -13,6 +14,7 @@ import io.moeplatform.core.tenant.TenantService;
 import io.moeplatform.inference.GenerationHandle;
 import io.moeplatform.inference.GenerationRequest;
 import io.moeplatform.inference.InferenceService;
+import io.moeplatform.inference.ModelInfo;
 import io.moeplatform.inference.PromptCodec;
 import io.moeplatform.inference.SamplingParams;
 import io.moeplatform.inference.SchedulingClass;
@@ -28,8 +30,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
- * The request pipeline of DESIGN.md, in order: authenticated key → tenant plan → prompt rendered with the
- * model's codec → prompt tokens counted → admission (token reservation of prompt + max_tokens × n) → submitted to
+ * The request pipeline of DESIGN.md, in order: authenticated key → tenant plan → adapter resolved (named or the
+ * tenant's default; knowledge context injected into the prompt) → prompt rendered with the model's codec → prompt
+ * tokens counted → admission (token reservation of prompt + max_tokens × n) → submitted to
  * the engine with a tenant-scoped prefix-cache salt. The returned {@link Generation} streams the events and
  * settles the admission exactly once when closed.
  */
@@ -41,14 +44,21 @@ public class CompletionPipeline {
     private final AdmissionService admissions;
     private final PipelineMetrics metrics;
     private final ApiProperties properties;
+    private final AdapterResolver adapters;
 
     CompletionPipeline(InferenceService inference, TenantService tenants, AdmissionService admissions,
-            PipelineMetrics metrics, ApiProperties properties) {
+            PipelineMetrics metrics, ApiProperties properties, AdapterResolver adapters) {
         this.inference = inference;
         this.tenants = tenants;
         this.admissions = admissions;
         this.metrics = metrics;
         this.properties = properties;
+        this.adapters = adapters;
+    }
+
+    /** The served model and adapter a request's {@code model} (and {@code adapter} field) name. */
+    public ModelReference reference(String model, @Nullable String adapterField) {
+        return ModelReference.parse(model, adapterField, inference.models().stream().map(ModelInfo::id).toList());
     }
 
     /**
@@ -59,21 +69,28 @@ public class CompletionPipeline {
         long startNanos = System.nanoTime();
         PromptCodec codec = inference.codec(input.model());
         SchedulingClass scheduling = schedulingClassOf(key);
-        List<int[]> prompts = PromptTokens.of(input.prompt(), codec, input.promptParam());
+        var adapted = AdaptedPrompt.of(input.prompt(), adapters, key.tenantId(), input.model(), input.adapter(),
+                codec);
+        @Nullable
+        String adapter = adapted.adapter() == null ? null : adapted.adapter().name();
+        @Nullable
+        String loraAdapterId = adapted.adapter() == null ? null : adapted.adapter().loraAdapterId();
+        List<int[]> prompts = PromptTokens.of(adapted.prompt(), codec, input.promptParam());
         int promptTokens = prompts.stream().mapToInt(ids -> ids.length).sum();
         int maxTokens = maxTokens(input, prompts, codec.contextLength());
         SamplingParams sampling = withMaxTokens(input.sampling(), maxTokens);
-        var template = new UsageRecordTemplate(key.tenantId(), key.keyId(), null);
+        var template = new UsageRecordTemplate(key.tenantId(), key.keyId(), adapter, adapted.injectedTokens());
 
+        // injected tokens are prompt tokens: reserved and billed as such
         Admission admission = admissions.admit(new AdmissionRequest(input.requestId(), key.tenantId(), key.keyId(),
-                input.model(), null, promptTokens, Math.multiplyExact(maxTokens, input.n() * prompts.size())));
+                input.model(), adapter, promptTokens, Math.multiplyExact(maxTokens, input.n() * prompts.size())));
         var handles = new ArrayList<GenerationHandle>(prompts.size());
         try {
             for (int i = 0; i < prompts.size(); i++) {
                 String id = prompts.size() == 1 ? input.requestId() : input.requestId() + "-" + i;
                 handles.add(inference.submit(new GenerationRequest(id, input.model(), key.tenantId().toString(),
-                        scheduling, prompts.get(i), sampling, input.stop(), input.n(), null,
-                        prefixCacheSalt(key, null))));
+                        scheduling, prompts.get(i), sampling, input.stop(), input.n(), loraAdapterId,
+                        prefixCacheSalt(key, adapter))));
             }
         } catch (RuntimeException rejected) {
             handles.forEach(GenerationHandle::cancel);
@@ -119,7 +136,10 @@ public class CompletionPipeline {
                 s.frequencyPenalty(), s.repetitionPenalty(), maxTokens, s.logprobs(), s.topLogprobs());
     }
 
-    /** Tenant and adapter scope the prefix cache: two tenants never share cached KV, even for equal prompts. */
+    /**
+     * Tenant and adapter scope the prefix cache: two tenants never share cached KV, even for equal prompts, and
+     * an adapter's injected prefix (or LoRA-changed KV) is cached per tenant and adapter.
+     */
     static String prefixCacheSalt(AuthenticatedKey key, @Nullable String adapter) {
         try {
             var digest = MessageDigest.getInstance("SHA-256");

@@ -94,6 +94,16 @@ public final class Generation implements AutoCloseable {
         return promptTokens;
     }
 
+    /** The adapter the request used, or null for the base model. */
+    public @Nullable String adapter() {
+        return template.adapter();
+    }
+
+    /** Prompt tokens a knowledge-graph adapter injected (included in {@link #promptTokens()}). */
+    public int injectedTokens() {
+        return template.injectedTokens();
+    }
+
     /**
      * The next token or choice end with its global choice index, or, after all prompts are done, one
      * {@link GenerationEvent.Completed} with the summed usage; null after that.

@@ -5,6 +5,7 @@ import io.moeplatform.api.openai.error.OpenAiError;
 import io.moeplatform.api.openai.error.OpenAiErrorWriter;
 import io.moeplatform.core.apikey.ApiKeyAuthenticator;
 import io.moeplatform.core.apikey.ApiKeyService;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,7 +18,8 @@ import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 
 /**
- * Four filter chains, most specific first: {@code /v1/**} by API key (stateless, no CSRF, OpenAI error bodies),
+ * Four filter chains, most specific first: {@code /v1/**} by API key (stateless, no CSRF, OpenAI error bodies;
+ * scope {@code inference} for inference, {@code adapters:write} for {@code /v1/adapters/**}),
  * {@code /admin/**} by form login with CSRF and session fixation protection, {@code /actuator/**} open for health
  * and token-protected for Prometheus, and everything else denied.
  */
@@ -30,7 +32,9 @@ class SecurityConfiguration {
             throws Exception {
         http.securityMatcher("/v1/**")
                 .authorizeHttpRequests(requests -> requests.requestMatchers("/v1/usage", "/v1/usage/**")
-                        .authenticated().anyRequest().hasAuthority("SCOPE_" + ApiKeyService.SCOPE_INFERENCE))
+                        .authenticated().requestMatchers(ADAPTER_ADMINISTRATION)
+                        .hasAuthority("SCOPE_" + ApiKeyService.SCOPE_ADAPTERS).anyRequest()
+                        .hasAuthority("SCOPE_" + ApiKeyService.SCOPE_INFERENCE))
                 .addFilterBefore(new ApiKeyAuthenticationFilter(authenticator, errors),
                         BasicAuthenticationFilter.class)
                 .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
@@ -44,10 +48,23 @@ class SecurityConfiguration {
                                         "invalid_api_key")))
                         .accessDeniedHandler((request, response, e) -> errors.write(response,
                                 HttpServletResponse.SC_FORBIDDEN,
-                                OpenAiError.of("This API key does not have the scope '" + ApiKeyService.SCOPE_INFERENCE
-                                        + "' needed for this endpoint; use a key issued for inference.",
-                                        ErrorTypes.PERMISSION, null, "insufficient_scope"))));
+                                OpenAiError.of(missingScope(request), ErrorTypes.PERMISSION, null,
+                                        "insufficient_scope"))));
         return http.build();
+    }
+
+    /** The tenant's adapter administration: keys with the adapters scope, not inference keys. */
+    static final String[] ADAPTER_ADMINISTRATION = {"/v1/adapters", "/v1/adapters/**", "/v1/default-adapter"};
+
+    private static String missingScope(HttpServletRequest request) {
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        boolean administration = path.equals("/v1/adapters") || path.startsWith("/v1/adapters/")
+                || path.equals("/v1/default-adapter");
+        return administration
+                ? "This API key does not have the scope '" + ApiKeyService.SCOPE_ADAPTERS
+                        + "' needed to administer adapters; use a key issued with that scope."
+                : "This API key does not have the scope '" + ApiKeyService.SCOPE_INFERENCE
+                        + "' needed for this endpoint; use a key issued for inference.";
     }
 
     @Bean

@@ -12,6 +12,9 @@ public interface ApiKeyService {
     /** Scope every inference key carries. */
     String SCOPE_INFERENCE = "inference";
 
+    /** Scope of keys that administer the tenant's adapters ({@code /v1/adapters/**}). */
+    String SCOPE_ADAPTERS = "adapters:write";
+
     IssuedApiKey issue(UUID tenantId, String name, Set<String> scopes, @Nullable Instant expiresAt, String actor);
 
     List<ApiKeyView> list(UUID tenantId);

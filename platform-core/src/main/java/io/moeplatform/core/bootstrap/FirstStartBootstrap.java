@@ -114,7 +114,8 @@ public class FirstStartBootstrap implements ApplicationRunner {
         users.create(ADMIN, password, ConsoleRole.PLATFORM_ADMIN, null, ACTOR);
         var tenant = tenants.findByName(DEFAULT_TENANT)
                 .orElseGet(() -> tenants.create(DEFAULT_TENANT, TenantPlan.unlimited(), ACTOR));
-        var scopes = Set.of(ApiKeyService.SCOPE_INFERENCE);
+        // the operator's first key: inference, and the default tenant's adapters (so nothing needs SQL)
+        var scopes = Set.of(ApiKeyService.SCOPE_INFERENCE, ApiKeyService.SCOPE_ADAPTERS);
         var key = givenKey != null
                 ? keys.register(tenant.id(), "bootstrap", scopes, null, givenKey, ACTOR)
                 : keys.issue(tenant.id(), "bootstrap", scopes, null, ACTOR);

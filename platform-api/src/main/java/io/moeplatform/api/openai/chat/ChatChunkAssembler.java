@@ -80,7 +80,7 @@ final class ChatChunkAssembler {
                     withLogprobs ? new Logprobs(List.copyOf(logprobs.get(i))) : null, finish[i]));
         }
         return new ChatCompletionBodies.Completion(generation.requestId(), "chat.completion", created,
-                generation.model(), fingerprint, List.copyOf(bodies), UsageBody.of(completed.usage()));
+                generation.model(), fingerprint, List.copyOf(bodies), UsageBody.of(completed.usage(), generation));
     }
 
     /**
@@ -112,7 +112,8 @@ final class ChatChunkAssembler {
                     case GenerationEvent.Completed done -> {
                         if (includeUsage) {
                             sse.send(new Chunk(generation.requestId(), "chat.completion.chunk", created,
-                                    generation.model(), fingerprint, List.of(), UsageBody.of(done.usage())));
+                                    generation.model(), fingerprint, List.of(),
+                                    UsageBody.of(done.usage(), generation)));
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 package io.moeplatform.api.openai.chat;
 
+import io.moeplatform.api.openai.AdapterHeaders;
 import io.moeplatform.api.openai.ResponseIds;
 import io.moeplatform.api.openai.SamplingFields;
 import io.moeplatform.api.openai.SseStream;
@@ -9,6 +10,7 @@ import io.moeplatform.api.openai.error.OpenAiApiException;
 import io.moeplatform.api.pipeline.CompletionPipeline;
 import io.moeplatform.api.pipeline.Generation;
 import io.moeplatform.api.pipeline.InferenceInput;
+import io.moeplatform.api.pipeline.ModelReference;
 import io.moeplatform.api.pipeline.PromptInput;
 import io.moeplatform.core.apikey.AuthenticatedKey;
 import io.moeplatform.inference.InferenceService;
@@ -47,6 +49,7 @@ class ChatCompletionController {
         long created = Instant.now().getEpochSecond();
         String fingerprint = ResponseIds.fingerprint(inference, input.model());
         try (Generation generation = pipeline.start(caller, input)) {
+            AdapterHeaders.set(response, generation);
             var assembler = new ChatChunkAssembler(generation, created, fingerprint,
                     Boolean.TRUE.equals(request.logprobs()));
             if (!request.streaming()) {
@@ -58,7 +61,7 @@ class ChatCompletionController {
         }
     }
 
-    private static InferenceInput toInput(ChatCompletionRequest request) {
+    private InferenceInput toInput(ChatCompletionRequest request) {
         if (request.model() == null || request.model().isBlank()) {
             throw new OpenAiApiException(HttpStatus.BAD_REQUEST, "You must provide a model parameter.",
                     ErrorTypes.INVALID_REQUEST, "model", "missing_required_parameter");
@@ -79,8 +82,9 @@ class ChatCompletionController {
                     "top_logprobs needs logprobs set to true; set \"logprobs\": true or drop top_logprobs.");
         }
         SamplingParams sampling = request.sampling().toParams(maxTokens, maxTokensParam, topLogprobs);
-        return new InferenceInput(ResponseIds.newId("chatcmpl-"), request.model(), new PromptInput.Chat(messages),
+        ModelReference reference = pipeline.reference(request.model(), request.adapter());
+        return new InferenceInput(ResponseIds.newId("chatcmpl-"), reference.model(), new PromptInput.Chat(messages),
                 "messages", sampling, maxTokensParam, SamplingFields.stop(request.stop()),
-                SamplingFields.n(request.n()), request.streaming(), request.user());
+                SamplingFields.n(request.n()), request.streaming(), request.user(), reference.adapter());
     }
 }

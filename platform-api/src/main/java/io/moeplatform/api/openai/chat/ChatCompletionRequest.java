@@ -17,7 +17,7 @@ record ChatCompletionRequest(@Nullable String model, @Nullable JsonNode messages
         @JsonProperty("frequency_penalty") @Nullable Double frequencyPenalty,
         @JsonProperty("repetition_penalty") @Nullable Double repetitionPenalty, @Nullable Boolean logprobs,
         @JsonProperty("top_logprobs") @Nullable Integer topLogprobs, @Nullable String user, @Nullable Boolean stream,
-        @JsonProperty("stream_options") @Nullable StreamOptions streamOptions) {
+        @JsonProperty("stream_options") @Nullable StreamOptions streamOptions, @Nullable String adapter) {
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record StreamOptions(@JsonProperty("include_usage") @Nullable Boolean includeUsage) {}

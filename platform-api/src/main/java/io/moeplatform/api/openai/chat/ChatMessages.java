@@ -12,13 +12,13 @@ import tools.jackson.databind.JsonNode;
  * Reads {@code messages}: each a role and a content given as a string or as an array of text parts
  * ({@code [{"type":"text","text":"..."}]}, joined with newlines as OpenAI does). Errors name the message index.
  */
-final class ChatMessages {
+public final class ChatMessages {
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
     private ChatMessages() {}
 
-    static List<ChatMessage> parse(@Nullable JsonNode messages) {
+    public static List<ChatMessage> parse(@Nullable JsonNode messages) {
         if (messages == null || !messages.isArray() || messages.isEmpty()) {
             throw OpenAiApiException.invalidParameter("messages",
                     "messages must be a non-empty array of {\"role\", \"content\"} objects.");

@@ -74,7 +74,7 @@ final class CompletionAssembler {
             choices.add(new Choice(parts[i].text.toString(), i, logprobs(parts[i]), finish[i]));
         }
         return new Completion(generation.requestId(), "text_completion", created, generation.model(), fingerprint,
-                List.copyOf(choices), UsageBody.of(completed.usage()));
+                List.copyOf(choices), UsageBody.of(completed.usage(), generation));
     }
 
     void stream(SseStream sse, boolean includeUsage) throws InterruptedException {
@@ -105,7 +105,8 @@ final class CompletionAssembler {
                     case GenerationEvent.Completed done -> {
                         if (includeUsage) {
                             sse.send(new Completion(generation.requestId(), "text_completion", created,
-                                    generation.model(), fingerprint, List.of(), UsageBody.of(done.usage())));
+                                    generation.model(), fingerprint, List.of(),
+                                    UsageBody.of(done.usage(), generation)));
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 package io.moeplatform.api.openai.completions;
 
+import io.moeplatform.api.openai.AdapterHeaders;
 import io.moeplatform.api.openai.ResponseIds;
 import io.moeplatform.api.openai.SamplingFields;
 import io.moeplatform.api.openai.SseStream;
@@ -8,6 +9,7 @@ import io.moeplatform.api.openai.error.OpenAiApiException;
 import io.moeplatform.api.pipeline.CompletionPipeline;
 import io.moeplatform.api.pipeline.Generation;
 import io.moeplatform.api.pipeline.InferenceInput;
+import io.moeplatform.api.pipeline.ModelReference;
 import io.moeplatform.core.apikey.AuthenticatedKey;
 import io.moeplatform.inference.InferenceService;
 import io.moeplatform.inference.SamplingParams;
@@ -44,6 +46,7 @@ class CompletionController {
         long created = Instant.now().getEpochSecond();
         String fingerprint = ResponseIds.fingerprint(inference, input.model());
         try (Generation generation = pipeline.start(caller, input)) {
+            AdapterHeaders.set(response, generation);
             var assembler = new CompletionAssembler(generation, created, fingerprint, request.logprobs() != null);
             if (!request.streaming()) {
                 return ResponseEntity.ok().header("x-request-id", input.requestId()).body(assembler.collect());
@@ -54,7 +57,7 @@ class CompletionController {
         }
     }
 
-    private static InferenceInput toInput(CompletionRequest request) {
+    private InferenceInput toInput(CompletionRequest request) {
         if (request.model() == null || request.model().isBlank()) {
             throw new OpenAiApiException(HttpStatus.BAD_REQUEST, "You must provide a model parameter.",
                     ErrorTypes.INVALID_REQUEST, "model", "missing_required_parameter");
@@ -78,8 +81,9 @@ class CompletionController {
             }
         }
         SamplingParams sampling = request.sampling().toParams(request.maxTokens(), "max_tokens", topLogprobs);
-        return new InferenceInput(ResponseIds.newId("cmpl-"), request.model(), Prompts.parse(request.prompt()),
+        ModelReference reference = pipeline.reference(request.model(), request.adapter());
+        return new InferenceInput(ResponseIds.newId("cmpl-"), reference.model(), Prompts.parse(request.prompt()),
                 "prompt", sampling, "max_tokens", SamplingFields.stop(request.stop()), n, request.streaming(),
-                request.user());
+                request.user(), reference.adapter());
     }
 }

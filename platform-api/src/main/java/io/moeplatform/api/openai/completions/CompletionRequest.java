@@ -17,7 +17,7 @@ record CompletionRequest(@Nullable String model, @Nullable JsonNode prompt, @Nul
         @JsonProperty("repetition_penalty") @Nullable Double repetitionPenalty, @Nullable Integer logprobs,
         @Nullable Boolean echo, @Nullable String suffix, @JsonProperty("best_of") @Nullable Integer bestOf,
         @Nullable String user, @Nullable Boolean stream,
-        @JsonProperty("stream_options") @Nullable StreamOptions streamOptions) {
+        @JsonProperty("stream_options") @Nullable StreamOptions streamOptions, @Nullable String adapter) {
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     record StreamOptions(@JsonProperty("include_usage") @Nullable Boolean includeUsage) {}

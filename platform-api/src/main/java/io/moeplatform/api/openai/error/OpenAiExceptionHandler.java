@@ -1,5 +1,7 @@
 package io.moeplatform.api.openai.error;
 
+import io.moeplatform.adapters.catalog.AdapterException;
+import io.moeplatform.adapters.kg.importing.GraphImportException;
 import io.moeplatform.core.quota.QuotaExceededException;
 import io.moeplatform.core.quota.RequestNotAllowedException;
 import io.moeplatform.inference.EngineOverloadedException;
@@ -27,7 +29,8 @@ import tools.jackson.databind.DatabindException;
  * failures the client caused say what to change; failures we caused are logged with a request id and answered
  * without details.
  */
-@RestControllerAdvice(basePackages = {"io.moeplatform.api.openai", "io.moeplatform.api.usage"})
+@RestControllerAdvice(basePackages = {"io.moeplatform.api.openai", "io.moeplatform.api.usage",
+        "io.moeplatform.api.adapters"})
 class OpenAiExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(OpenAiExceptionHandler.class);
@@ -40,6 +43,27 @@ class OpenAiExceptionHandler {
     @ExceptionHandler(ModelNotFoundException.class)
     ResponseEntity<OpenAiError> modelNotFound(ModelNotFoundException e) {
         return error(HttpStatus.NOT_FOUND, e.getMessage(), ErrorTypes.INVALID_REQUEST, "model", "model_not_found");
+    }
+
+    @ExceptionHandler(AdapterException.class)
+    ResponseEntity<OpenAiError> adapter(AdapterException e) {
+        return switch (e.reason()) {
+            case NOT_FOUND -> error(HttpStatus.NOT_FOUND, e.getMessage(), ErrorTypes.NOT_FOUND, e.param(),
+                    "adapter_not_found");
+            case INVALID -> error(HttpStatus.BAD_REQUEST, e.getMessage(), ErrorTypes.INVALID_REQUEST, e.param(),
+                    "invalid_adapter");
+            case CONFLICT -> error(HttpStatus.CONFLICT, e.getMessage(), ErrorTypes.INVALID_REQUEST, e.param(),
+                    "adapter_exists");
+            case UNAVAILABLE -> error(HttpStatus.BAD_REQUEST, e.getMessage(), ErrorTypes.INVALID_REQUEST, e.param(),
+                    "adapter_unavailable");
+        };
+    }
+
+    /** A refused knowledge-graph file: 400 naming the line or JSON path of each problem (the first ones). */
+    @ExceptionHandler(GraphImportException.class)
+    ResponseEntity<OpenAiError> graphImport(GraphImportException e) {
+        return error(HttpStatus.BAD_REQUEST, e.getMessage(), ErrorTypes.INVALID_REQUEST, "file",
+                "invalid_knowledge_graph");
     }
 
     @ExceptionHandler(InvalidGenerationRequestException.class)

@@ -1,0 +1,18 @@
+package io.moeplatform.adapters;
+
+import io.moeplatform.adapters.kg.KnowledgeGraphProperties;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurationExcludeFilter;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.ComponentScan;
+import org.springframework.context.annotation.FilterType;
+
+/**
+ * Wires the adapter services (catalog, knowledge-graph import, indexes, resolution) into the application, after
+ * platform core whose tables, audit log and clock they use. Their schema is the Flyway migration
+ * {@code V2__adapters.sql}, shipped with core's migrations.
+ */
+@AutoConfiguration(afterName = "io.moeplatform.core.PlatformCoreAutoConfiguration")
+@ComponentScan(basePackages = "io.moeplatform.adapters", excludeFilters = @ComponentScan.Filter(type = FilterType.CUSTOM, classes = AutoConfigurationExcludeFilter.class))
+@EnableConfigurationProperties(KnowledgeGraphProperties.class)
+public class PlatformAdaptersAutoConfiguration {}
