@@ -3,6 +3,7 @@ package io.moeplatform.api.pipeline;
 import io.moeplatform.api.openai.ApiProperties;
 import io.moeplatform.api.openai.error.ErrorTypes;
 import io.moeplatform.api.openai.error.OpenAiApiException;
+import io.moeplatform.api.shutdown.GenerationDrain;
 import io.moeplatform.core.apikey.AuthenticatedKey;
 import io.moeplatform.core.metering.Outcome;
 import io.moeplatform.core.quota.Admission;
@@ -41,9 +42,11 @@ public class CompletionPipeline {
     private final AdmissionService admissions;
     private final PipelineMetrics metrics;
     private final ApiProperties properties;
+    private final GenerationDrain drain;
 
     CompletionPipeline(InferenceService inference, TenantService tenants, AdmissionService admissions,
-            PipelineMetrics metrics, ApiProperties properties) {
+            PipelineMetrics metrics, ApiProperties properties, GenerationDrain drain) {
+        this.drain = drain;
         this.inference = inference;
         this.tenants = tenants;
         this.admissions = admissions;
@@ -56,6 +59,7 @@ public class CompletionPipeline {
      * committed, so the endpoint can still answer with an error status.
      */
     public Generation start(AuthenticatedKey key, InferenceInput input) {
+        drain.ensureAccepting();
         long startNanos = System.nanoTime();
         PromptCodec codec = inference.codec(input.model());
         SchedulingClass scheduling = schedulingClassOf(key);

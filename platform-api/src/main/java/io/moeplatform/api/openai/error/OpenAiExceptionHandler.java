@@ -1,5 +1,6 @@
 package io.moeplatform.api.openai.error;
 
+import io.moeplatform.api.shutdown.ServerDrainingException;
 import io.moeplatform.core.quota.QuotaExceededException;
 import io.moeplatform.core.quota.RequestNotAllowedException;
 import io.moeplatform.inference.EngineOverloadedException;
@@ -51,6 +52,12 @@ class OpenAiExceptionHandler {
     ResponseEntity<OpenAiError> overloaded(EngineOverloadedException e) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
                 .body(OpenAiError.of(e.getMessage(), ErrorTypes.OVERLOADED, null, "engine_overloaded"));
+    }
+
+    @ExceptionHandler(ServerDrainingException.class)
+    ResponseEntity<OpenAiError> draining(ServerDrainingException e) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
+                .body(OpenAiError.of(e.getMessage(), ErrorTypes.OVERLOADED, null, "server_shutting_down"));
     }
 
     @ExceptionHandler(QuotaExceededException.class)
