@@ -47,7 +47,9 @@ class GracefulShutdownIntegrationTests {
         assertThat(lines.next()).startsWith("data: {");
 
         var closed = CompletableFuture.runAsync(context::close);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!drain.isDraining()) {
+            assertThat(System.nanoTime()).as("the drain begins when the context closes").isLessThan(deadline);
             Thread.onSpinWait();
         }
         var refused = api.post("/v1/completions", KEY, """
