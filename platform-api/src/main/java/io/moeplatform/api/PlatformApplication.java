@@ -1,5 +1,6 @@
 package io.moeplatform.api;
 
+import io.moeplatform.api.migration.DatabaseMigration;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -10,6 +11,10 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class PlatformApplication {
 
     public static void main(String[] args) {
+        if (DatabaseMigration.requested(args)) {
+            DatabaseMigration.run(args);
+            return;
+        }
         SpringApplication.run(PlatformApplication.class, args);
     }
 }

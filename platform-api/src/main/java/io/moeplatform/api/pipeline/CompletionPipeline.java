@@ -4,6 +4,7 @@ import io.moeplatform.adapters.resolve.AdapterResolver;
 import io.moeplatform.api.openai.ApiProperties;
 import io.moeplatform.api.openai.error.ErrorTypes;
 import io.moeplatform.api.openai.error.OpenAiApiException;
+import io.moeplatform.api.shutdown.GenerationDrain;
 import io.moeplatform.core.apikey.AuthenticatedKey;
 import io.moeplatform.core.metering.Outcome;
 import io.moeplatform.core.quota.Admission;
@@ -45,9 +46,11 @@ public class CompletionPipeline {
     private final PipelineMetrics metrics;
     private final ApiProperties properties;
     private final AdapterResolver adapters;
+    private final GenerationDrain drain;
 
     CompletionPipeline(InferenceService inference, TenantService tenants, AdmissionService admissions,
-            PipelineMetrics metrics, ApiProperties properties, AdapterResolver adapters) {
+            PipelineMetrics metrics, ApiProperties properties, AdapterResolver adapters, GenerationDrain drain) {
+        this.drain = drain;
         this.inference = inference;
         this.tenants = tenants;
         this.admissions = admissions;
@@ -66,6 +69,7 @@ public class CompletionPipeline {
      * committed, so the endpoint can still answer with an error status.
      */
     public Generation start(AuthenticatedKey key, InferenceInput input) {
+        drain.ensureAccepting();
         long startNanos = System.nanoTime();
         PromptCodec codec = inference.codec(input.model());
         SchedulingClass scheduling = schedulingClassOf(key);

@@ -2,6 +2,7 @@ package io.moeplatform.api.openai.error;
 
 import io.moeplatform.adapters.catalog.AdapterException;
 import io.moeplatform.adapters.kg.importing.GraphImportException;
+import io.moeplatform.api.shutdown.ServerDrainingException;
 import io.moeplatform.core.quota.QuotaExceededException;
 import io.moeplatform.core.quota.RequestNotAllowedException;
 import io.moeplatform.inference.EngineOverloadedException;
@@ -75,6 +76,12 @@ class OpenAiExceptionHandler {
     ResponseEntity<OpenAiError> overloaded(EngineOverloadedException e) {
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
                 .body(OpenAiError.of(e.getMessage(), ErrorTypes.OVERLOADED, null, "engine_overloaded"));
+    }
+
+    @ExceptionHandler(ServerDrainingException.class)
+    ResponseEntity<OpenAiError> draining(ServerDrainingException e) {
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header("Retry-After", "1")
+                .body(OpenAiError.of(e.getMessage(), ErrorTypes.OVERLOADED, null, "server_shutting_down"));
     }
 
     @ExceptionHandler(QuotaExceededException.class)
