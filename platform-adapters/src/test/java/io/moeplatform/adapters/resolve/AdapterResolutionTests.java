@@ -161,8 +161,9 @@ class AdapterResolutionTests {
         assertThat(cache.isIndexed(first.id())).isTrue();
 
         var second = importer.importGraph(tenant, "bank", GraphFormat.CSV, text("Zeta,knows,Eta\n"), "alice");
-        // until the new index is ready, the old one may still serve; then it replaces it
-        for (int i = 0; i < 200 && !cache.isIndexed(second.id()); i++) {
+        // until the new index is ready, the old one may still serve; then it replaces it (the new one is put in
+        // place just before the old one is dropped, so wait for both)
+        for (int i = 0; i < 200 && (!cache.isIndexed(second.id()) || cache.isIndexed(first.id())); i++) {
             resolver.resolve(adapter, "moe-demo", List.of("CMB"), DemoCodec.get());
             Thread.sleep(50);
         }
