@@ -57,7 +57,7 @@ class ApiKeyController {
 
     @GetMapping("/admin/tenants/{tenantId}/keys")
     String list(@PathVariable UUID tenantId, @RequestParam(defaultValue = "") String prefix, Model model) {
-        show(visibleTenants.require(tenantId), prefix, ApiKeyForm.empty(), model);
+        show(visibleTenants.require(tenantId), prefix, new ApiKeyForm(), model);
         return "console/keys/list";
     }
 
@@ -65,20 +65,20 @@ class ApiKeyController {
     String issue(@PathVariable UUID tenantId, @Valid @ModelAttribute("form") ApiKeyForm form, BindingResult result,
             Model model, HttpServletResponse response) {
         var tenant = visibleTenants.require(tenantId);
+        var expiresOn = form.getExpiresOn();
         var today = LocalDate.now(clock.withZone(ZoneOffset.UTC));
-        if (form.expiresOn() != null && form.expiresOn().isBefore(today)) {
+        if (expiresOn != null && expiresOn.isBefore(today)) {
             result.rejectValue("expiresOn", "keys.expiryPast");
         }
         if (!result.hasErrors()) {
-            var expiresAt = form.expiresOn() == null
-                    ? null
-                    : form.expiresOn().plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-            var issued = keys.issue(tenantId, form.name().strip(), scopes(form.scopes()), expiresAt, access.actor());
+            var expiresAt = expiresOn == null ? null : expiresOn.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
+            var issued = keys.issue(tenantId, form.getName().strip(), scopes(form.getScopes()), expiresAt,
+                    access.actor());
             response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
             model.addAttribute("issued", issued);
             // a fresh form for the next key, not the bound values of this one
             model.asMap().remove(BindingResult.MODEL_KEY_PREFIX + "form");
-            form = ApiKeyForm.empty();
+            form = new ApiKeyForm();
         }
         show(tenant, "", form, model);
         return "console/keys/list";

@@ -11,21 +11,47 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A tenant's limits as edited in the console; 0 means no limit.
- *
- * @param allowedModels comma-separated model names, empty for all
+ * A tenant's limits as edited in the console; 0 means no limit. A bean, not a record: with setter binding a value
+ * that is not a number fails alone, and the other fields keep what the user typed.
  */
-public record PlanForm(@NotNull @Min(0) @Nullable Long tokensPerDay, @NotNull @Min(0) @Nullable Long tokensPerMonth,
-        @NotNull @Min(0) @Max(1_000_000) @Nullable Integer requestsPerMinute,
-        @NotNull @Min(0) @Max(100_000) @Nullable Integer maxConcurrentRequests,
-        @NotNull @Min(0) @Max(10_000_000) @Nullable Integer maxTokensPerRequest,
-        @Pattern(regexp = "\\s*([^,\\s][^,]*)?(,\\s*[^,\\s][^,]*)*\\s*") String allowedModels,
-        @NotNull @Min(1) @Max(1000) @Nullable Integer schedulingWeight) {
+public class PlanForm {
+
+    @NotNull
+    @Min(0)
+    private @Nullable Long tokensPerDay;
+    @NotNull
+    @Min(0)
+    private @Nullable Long tokensPerMonth;
+    @NotNull
+    @Min(0)
+    @Max(1_000_000)
+    private @Nullable Integer requestsPerMinute;
+    @NotNull
+    @Min(0)
+    @Max(100_000)
+    private @Nullable Integer maxConcurrentRequests;
+    @NotNull
+    @Min(0)
+    @Max(10_000_000)
+    private @Nullable Integer maxTokensPerRequest;
+    /** Comma-separated model names, empty for all. */
+    @Pattern(regexp = "\\s*([^,\\s][^,]*)?(,\\s*[^,\\s][^,]*)*\\s*")
+    private String allowedModels = "";
+    @NotNull
+    @Min(1)
+    @Max(1000)
+    private @Nullable Integer schedulingWeight;
 
     public static PlanForm of(TenantPlan plan) {
-        return new PlanForm(plan.tokensPerDay(), plan.tokensPerMonth(), plan.requestsPerMinute(),
-                plan.maxConcurrentRequests(), plan.maxTokensPerRequest(),
-                String.join(", ", new TreeSet<>(plan.allowedModels())), plan.schedulingWeight());
+        var form = new PlanForm();
+        form.tokensPerDay = plan.tokensPerDay();
+        form.tokensPerMonth = plan.tokensPerMonth();
+        form.requestsPerMinute = plan.requestsPerMinute();
+        form.maxConcurrentRequests = plan.maxConcurrentRequests();
+        form.maxTokensPerRequest = plan.maxTokensPerRequest();
+        form.allowedModels = String.join(", ", new TreeSet<>(plan.allowedModels()));
+        form.schedulingWeight = plan.schedulingWeight();
+        return form;
     }
 
     /** The plan; call only after validation passed (no nulls). */
@@ -47,5 +73,61 @@ public record PlanForm(@NotNull @Min(0) @Nullable Long tokensPerDay, @NotNull @M
             throw new IllegalStateException("PlanForm used before validation");
         }
         return value;
+    }
+
+    public @Nullable Long getTokensPerDay() {
+        return tokensPerDay;
+    }
+
+    public void setTokensPerDay(@Nullable Long tokensPerDay) {
+        this.tokensPerDay = tokensPerDay;
+    }
+
+    public @Nullable Long getTokensPerMonth() {
+        return tokensPerMonth;
+    }
+
+    public void setTokensPerMonth(@Nullable Long tokensPerMonth) {
+        this.tokensPerMonth = tokensPerMonth;
+    }
+
+    public @Nullable Integer getRequestsPerMinute() {
+        return requestsPerMinute;
+    }
+
+    public void setRequestsPerMinute(@Nullable Integer requestsPerMinute) {
+        this.requestsPerMinute = requestsPerMinute;
+    }
+
+    public @Nullable Integer getMaxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    public void setMaxConcurrentRequests(@Nullable Integer maxConcurrentRequests) {
+        this.maxConcurrentRequests = maxConcurrentRequests;
+    }
+
+    public @Nullable Integer getMaxTokensPerRequest() {
+        return maxTokensPerRequest;
+    }
+
+    public void setMaxTokensPerRequest(@Nullable Integer maxTokensPerRequest) {
+        this.maxTokensPerRequest = maxTokensPerRequest;
+    }
+
+    public String getAllowedModels() {
+        return allowedModels;
+    }
+
+    public void setAllowedModels(@Nullable String allowedModels) {
+        this.allowedModels = allowedModels == null ? "" : allowedModels;
+    }
+
+    public @Nullable Integer getSchedulingWeight() {
+        return schedulingWeight;
+    }
+
+    public void setSchedulingWeight(@Nullable Integer schedulingWeight) {
+        this.schedulingWeight = schedulingWeight;
     }
 }
