@@ -32,7 +32,8 @@ class ConsoleSecurityConfiguration {
         failures.setExceptionMappings(Map.of(LockedException.class.getName(), "/admin/login?locked"));
         http.securityMatcher("/admin", "/admin/**")
                 .authorizeHttpRequests(requests -> requests
-                        .requestMatchers("/admin/login", "/admin/assets/**", "/admin/webjars/**").permitAll()
+                        .requestMatchers("/admin/login", "/admin/denied", "/admin/assets/**", "/admin/webjars/**")
+                        .permitAll()
                         .requestMatchers(HttpMethod.POST, "/admin/password", "/admin/logout").authenticated()
                         .requestMatchers("/admin/tenants/new").hasRole("PLATFORM_ADMIN")
                         .requestMatchers(HttpMethod.POST, "/admin/tenants", "/admin/tenants/*/suspend",

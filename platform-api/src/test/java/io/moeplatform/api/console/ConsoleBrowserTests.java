@@ -53,8 +53,19 @@ class ConsoleBrowserTests extends PlatformTest {
     }
 
     @Test
-    void administratorRunsATenantFromSignInToUsage() {
+    void administratorRunsATenantFromSignInToUsage() throws Exception {
         wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        try {
+            walkThroughTheConsole();
+        } catch (Throwable failure) {
+            // what the browser showed when it failed, for the person reading the report
+            shot("failure");
+            Files.writeString(HeadlessChromium.SCREENSHOTS.resolve("failure.html"), browser.getPageSource());
+            throw failure;
+        }
+    }
+
+    private void walkThroughTheConsole() {
         var tenantName = "browser-" + UUID.randomUUID().toString().substring(0, 8);
 
         // sign-in: anonymous visitors land on the form; a wrong password is refused
@@ -106,8 +117,8 @@ class ConsoleBrowserTests extends PlatformTest {
         // API keys: the secret is shown once, with a copy button
         open(tenantPath + "/keys");
         type("#name", "browser key");
-        submit("form[action$='/keys'] button[type=submit]");
-        var secret = browser.findElement(By.id("issued-secret")).getAttribute("value");
+        submit("#issue-key button[type=submit]");
+        var secret = element("#issued-secret").getAttribute("value");
         assertThat(secret).startsWith("sk-moe-");
         assertThat(browser.findElement(By.cssSelector("button[data-copy=issued-secret]")).isDisplayed()).isTrue();
         shot("06-key-issued");

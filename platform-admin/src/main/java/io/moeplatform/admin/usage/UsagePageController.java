@@ -25,10 +25,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Usage and cost: tokens and cost per day, per tenant, per model and per adapter (Chart.js draws them from JSON
- * in the page), latency percentiles, and a tenant's events as CSV. Tenant-bound users see only their tenant.
+ * in the page), latency percentiles, and a tenant's events as CSV. Tenant-bound users see only their tenant. (Named
+ * apart from the API's {@code UsageController}: both are beans of one application.)
  */
 @Controller
-class UsageController {
+class UsagePageController {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -39,7 +40,7 @@ class UsageController {
     private final MessageSource messages;
     private final Clock clock;
 
-    UsageController(UsageQueryService usage, UsageReportService reports, ConsoleAccess access,
+    UsagePageController(UsageQueryService usage, UsageReportService reports, ConsoleAccess access,
             VisibleTenants visibleTenants, MessageSource messages, Clock clock) {
         this.usage = usage;
         this.reports = reports;

@@ -38,9 +38,9 @@ import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
-@WebMvcTest(UsageController.class)
+@WebMvcTest(UsagePageController.class)
 @ConsoleSliceTest
-class UsageControllerTests {
+class UsagePageControllerTests {
 
     static final TenantView ACME = new TenantView(UUID.randomUUID(), "acme", TenantStatus.ACTIVE,
             TenantPlan.unlimited(), Instant.EPOCH);
