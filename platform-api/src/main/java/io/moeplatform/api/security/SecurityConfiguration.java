@@ -18,9 +18,9 @@ import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 
 /**
- * Four filter chains, most specific first: {@code /v1/**} by API key (stateless, no CSRF, OpenAI error bodies;
- * scope {@code inference} for inference, {@code adapters:write} for {@code /v1/adapters/**}),
- * {@code /admin/**} by form login with CSRF and session fixation protection, {@code /actuator/**} open for health
+ * The application's filter chains, most specific first: {@code /v1/**} by API key (stateless, no CSRF, OpenAI error
+ * bodies; scope {@code inference} for inference, {@code adapters:write} for {@code /v1/adapters/**}), then (order 2)
+ * the console's {@code /admin/**} chain, which platform-admin contributes, then {@code /actuator/**} open for health
  * and token-protected for Prometheus, and everything else denied.
  */
 @Configuration(proxyBeanMethods = false)
@@ -65,20 +65,6 @@ class SecurityConfiguration {
                         + "' needed to administer adapters; use a key issued with that scope."
                 : "This API key does not have the scope '" + ApiKeyService.SCOPE_INFERENCE
                         + "' needed for this endpoint; use a key issued for inference.";
-    }
-
-    @Bean
-    @Order(2)
-    SecurityFilterChain adminChain(HttpSecurity http) throws Exception {
-        http.securityMatcher("/admin", "/admin/**")
-                .authorizeHttpRequests(requests -> requests.requestMatchers("/admin/login").permitAll().anyRequest()
-                        .authenticated())
-                .formLogin(form -> form.loginPage("/admin/login").loginProcessingUrl("/admin/login")
-                        .defaultSuccessUrl("/admin", false).failureUrl("/admin/login?error").permitAll())
-                .logout(logout -> logout.logoutUrl("/admin/logout").logoutSuccessUrl("/admin/login?logout"))
-                .sessionManagement(session -> session.sessionFixation(fixation -> fixation.changeSessionId()))
-                .headers(headers -> headers.frameOptions(frame -> frame.deny()));
-        return http.build();
     }
 
     @Bean

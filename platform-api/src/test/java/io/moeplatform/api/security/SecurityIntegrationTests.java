@@ -116,7 +116,7 @@ class SecurityIntegrationTests extends PlatformTest {
 
         var console = browse(at("/admin").GET());
         assertThat(console.statusCode()).isEqualTo(200);
-        assertThat(console.body()).contains("Signed in as <strong>admin</strong>");
+        assertThat(console.body()).contains("<h1>Overview</h1>").contains("<span>admin</span>");
     }
 
     @Test

@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -36,6 +37,8 @@ import org.springframework.transaction.annotation.Transactional;
 public class ApiKeyRegistry implements ApiKeyService {
 
     static final String KEY_PREFIX = "sk-moe-";
+    private static final String VIEW_COLUMNS = "id, tenant_id, name, prefix, scopes, created_at, expires_at,"
+            + " revoked_at, last_used_at";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final JdbcClient jdbc;
@@ -122,10 +125,15 @@ public class ApiKeyRegistry implements ApiKeyService {
     @Override
     @Transactional(readOnly = true)
     public List<ApiKeyView> list(UUID tenantId) {
-        return jdbc.sql("""
-                SELECT id, tenant_id, name, prefix, scopes, created_at, expires_at, revoked_at, last_used_at
-                FROM api_key WHERE tenant_id = ? ORDER BY created_at, id""")
+        return jdbc.sql("SELECT " + VIEW_COLUMNS + " FROM api_key WHERE tenant_id = ? ORDER BY created_at, id")
                 .param(tenantId).query(ApiKeyRegistry::row).list();
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public Optional<ApiKeyView> find(UUID keyId) {
+        return jdbc.sql("SELECT " + VIEW_COLUMNS + " FROM api_key WHERE id = ?").param(keyId)
+                .query(ApiKeyRegistry::row).optional();
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.moeplatform.core.apikey;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.jspecify.annotations.Nullable;
@@ -18,6 +19,9 @@ public interface ApiKeyService {
     IssuedApiKey issue(UUID tenantId, String name, Set<String> scopes, @Nullable Instant expiresAt, String actor);
 
     List<ApiKeyView> list(UUID tenantId);
+
+    /** One key by id, for checking whose it is before acting on it. */
+    Optional<ApiKeyView> find(UUID keyId);
 
     /** Revocation is visible to every replica within seconds. */
     void revoke(UUID keyId, String actor);

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -22,7 +23,7 @@ import org.springframework.transaction.annotation.Transactional;
  * totals are computed from the events with an indexed GROUP BY, so they can never disagree with the events.
  */
 @Service
-public class UsageLedger implements UsageQueryService {
+public class UsageLedger implements UsageQueryService, UsageReportService {
 
     private static final String COLUMNS = "request_id, tenant_id, key_id, model, adapter, prompt_tokens,"
             + " completion_tokens, cached_tokens, injected_tokens, ttft_millis, duration_millis, outcome, streamed,"
@@ -56,25 +57,65 @@ public class UsageLedger implements UsageQueryService {
     @Override
     @Transactional(readOnly = true)
     public List<DailyUsage> daily(UUID tenantId, LocalDate from, LocalDate to) {
+        return dailyTotals("tenant_id = ? AND ", List.of(tenantId), from, to);
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public List<DailyUsage> dailyAllTenants(LocalDate from, LocalDate to) {
+        return dailyTotals("", List.of(), from, to);
+    }
+
+    private List<DailyUsage> dailyTotals(String tenantFilter, List<Object> tenantParams, LocalDate from,
+            LocalDate to) {
         var priceByModel = prices.byModel();
+        var params = new ArrayList<Object>(tenantParams);
+        params.add(from);
+        params.add(to);
         return jdbc.sql("""
-                SELECT usage_day, model, adapter, COUNT(*) AS requests, SUM(prompt_tokens) AS prompt,
+                SELECT usage_day, tenant_id, model, adapter, COUNT(*) AS requests, SUM(prompt_tokens) AS prompt,
                        SUM(completion_tokens) AS completion, SUM(cached_tokens) AS cached,
                        SUM(injected_tokens) AS injected
-                FROM usage_event WHERE tenant_id = ? AND usage_day >= ? AND usage_day <= ?
-                GROUP BY usage_day, model, adapter
-                ORDER BY usage_day, model, adapter NULLS FIRST""")
-                .params(tenantId, from, to)
+                FROM usage_event WHERE %susage_day >= ? AND usage_day <= ?
+                GROUP BY usage_day, tenant_id, model, adapter
+                ORDER BY usage_day, tenant_id, model, adapter NULLS FIRST""".formatted(tenantFilter))
+                .params(params)
                 .query((rs, n) -> {
                     var model = rs.getString("model");
                     long prompt = rs.getLong("prompt");
                     long completion = rs.getLong("completion");
-                    return new DailyUsage(rs.getObject("usage_day", LocalDate.class), tenantId, model,
-                            rs.getString("adapter"), rs.getLong("requests"), prompt, completion,
-                            rs.getLong("cached"), rs.getLong("injected"),
+                    return new DailyUsage(rs.getObject("usage_day", LocalDate.class),
+                            rs.getObject("tenant_id", UUID.class), model, rs.getString("adapter"),
+                            rs.getLong("requests"), prompt, completion, rs.getLong("cached"), rs.getLong("injected"),
                             priceByModel.getOrDefault(model, ModelPrice.FREE).cost(prompt, completion));
                 })
                 .list();
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public LatencyPercentiles latency(@Nullable UUID tenantId, LocalDate from, LocalDate to) {
+        var params = new ArrayList<Object>();
+        if (tenantId != null) {
+            params.add(tenantId);
+        }
+        params.add(from);
+        params.add(to);
+        // PERCENTILE_CONT ignores NULLs, so time to first token is over the requests that produced a token
+        return jdbc.sql("""
+                SELECT COUNT(*),
+                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY ttft_millis),
+                       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY ttft_millis),
+                       PERCENTILE_CONT(0.99) WITHIN GROUP (ORDER BY ttft_millis),
+                       PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY duration_millis),
+                       PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY duration_millis),
+                       PERCENTILE_CONT(0.99) WITHIN GROUP (ORDER BY duration_millis)
+                FROM usage_event WHERE %susage_day >= ? AND usage_day <= ?"""
+                .formatted(tenantId == null ? "" : "tenant_id = ? AND "))
+                .params(params)
+                .query((rs, n) -> new LatencyPercentiles(rs.getLong(1), rs.getDouble(2), rs.getDouble(3),
+                        rs.getDouble(4), rs.getDouble(5), rs.getDouble(6), rs.getDouble(7)))
+                .single();
     }
 
     @Override

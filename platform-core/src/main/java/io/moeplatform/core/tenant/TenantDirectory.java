@@ -10,6 +10,7 @@ import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -79,6 +80,24 @@ public class TenantDirectory implements TenantService {
     @Transactional(readOnly = true)
     public List<TenantView> list() {
         return jdbc.sql("SELECT " + COLUMNS + " FROM tenant ORDER BY name").query(TenantDirectory::row).list();
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public TenantPage search(String nameContains, int page, int size) {
+        if (page < 0 || size < 1 || size > 200) {
+            throw new IllegalArgumentException("Page must be 0 or more and size between 1 and 200, were " + page
+                    + " and " + size + ".");
+        }
+        // LIKE wildcards in the search text are matched literally
+        var pattern = "%" + nameContains.strip().toLowerCase(Locale.ROOT).replace("\\", "\\\\").replace("%", "\\%")
+                .replace("_", "\\_") + "%";
+        long total = jdbc.sql("SELECT COUNT(*) FROM tenant WHERE LOWER(name) LIKE ? ESCAPE '\\'").param(pattern)
+                .query(Long.class).single();
+        var tenants = jdbc.sql("SELECT " + COLUMNS + " FROM tenant WHERE LOWER(name) LIKE ? ESCAPE '\\'"
+                + " ORDER BY name LIMIT ? OFFSET ?").params(pattern, size, (long) page * size)
+                .query(TenantDirectory::row).list();
+        return new TenantPage(tenants, page, size, total);
     }
 
     @Override

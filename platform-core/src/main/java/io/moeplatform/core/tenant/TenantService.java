@@ -16,6 +16,13 @@ public interface TenantService {
 
     List<TenantView> list();
 
+    /**
+     * Tenants whose name contains {@code nameContains} (case-insensitive; blank matches all), by name.
+     *
+     * @throws IllegalArgumentException when the page is negative or the size not between 1 and 200
+     */
+    TenantPage search(String nameContains, int page, int size);
+
     TenantView updatePlan(UUID tenantId, TenantPlan plan, String actor);
 
     /** Suspended tenants' keys stop authenticating within seconds on every replica. */

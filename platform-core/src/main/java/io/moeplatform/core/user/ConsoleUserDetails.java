@@ -12,7 +12,7 @@ public class ConsoleUserDetails extends User {
     private final ConsoleRole role;
     private final @Nullable UUID tenantId;
 
-    ConsoleUserDetails(String username, String passwordHash, boolean enabled, boolean accountNonLocked,
+    public ConsoleUserDetails(String username, String passwordHash, boolean enabled, boolean accountNonLocked,
             ConsoleRole role, @Nullable UUID tenantId) {
         super(username, passwordHash, enabled, true, true, accountNonLocked,
                 List.of(new SimpleGrantedAuthority(role.authority())));

@@ -109,6 +109,18 @@ class ApiKeyTests {
     }
 
     @Test
+    void findsAKeyByIdWithItsTenantButNeverItsSecret() {
+        var tenant = tenant();
+        var issued = keys.issue(tenant.id(), "console", Set.of("inference"), null, "alice");
+        assertThat(keys.find(issued.keyId())).hasValueSatisfying(view -> {
+            assertThat(view.tenantId()).isEqualTo(tenant.id());
+            assertThat(view.prefix()).isEqualTo(issued.prefix());
+            assertThat(view.toString()).doesNotContain(issued.secret());
+        });
+        assertThat(keys.find(java.util.UUID.randomUUID())).isEmpty();
+    }
+
+    @Test
     void keysOfASuspendedTenantStopAuthenticatingAndWorkAgainOnResume() {
         var tenant = tenant();
         var issued = keys.issue(tenant.id(), "ci", Set.of("inference"), null, "alice");

@@ -97,6 +97,29 @@ class UsageLedgerTests {
         assertThat(csv.toString()).doesNotContain("g1");
     }
 
+    @Test
+    void dailyTotalsAcrossTenantsKeepEachTenantApart() {
+        var days = context.getBean(UsageReportService.class).dailyAllTenants(LocalDate.parse("2026-05-10"),
+                LocalDate.parse("2026-05-10"));
+        assertThat(days).extracting(DailyUsage::tenantId, DailyUsage::adapter, DailyUsage::promptTokens)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple(acme, null, 1000L),
+                        org.assertj.core.groups.Tuple.tuple(acme, "kg,\"legal\"", 200L),
+                        org.assertj.core.groups.Tuple.tuple(globex, null, 7L));
+    }
+
+    @Test
+    void latencyPercentilesArePerTenantOrOverAll() {
+        var reports = context.getBean(UsageReportService.class);
+        var from = LocalDate.parse("2026-05-10");
+        var to = LocalDate.parse("2026-05-11");
+        var all = reports.latency(null, from, to);
+        assertThat(all.requests()).isEqualTo(4);
+        assertThat(all.durationP50()).isEqualTo(900);
+        assertThat(all.ttftP99()).isEqualTo(40);
+        assertThat(reports.latency(globex, from, to).requests()).isEqualTo(1);
+        assertThat(reports.latency(globex, LocalDate.parse("2026-05-11"), to).requests()).isZero();
+    }
+
     private static void meter(String id, UUID tenant, String model, @Nullable String adapter, int prompt,
             int completion) {
         context.getBean(AdmissionService.class)

@@ -73,6 +73,25 @@ class TenantDirectoryTests {
     }
 
     @Test
+    void searchesNamesCaseInsensitivelyAndPagesByName() {
+        for (var name : new String[]{"Search-c", "search-a", "search-b", "searchXd", "other-search_x"}) {
+            tenants.create(name, TenantPlan.unlimited(), "bill");
+        }
+        var first = tenants.search("SEARCH-", 0, 2);
+        assertThat(first.tenants()).extracting(TenantView::name).containsExactly("Search-c", "search-a");
+        assertThat(first.total()).isEqualTo(3);
+        assertThat(first.pages()).isEqualTo(2);
+        assertThat(first.hasNext()).isTrue();
+        var second = tenants.search("search-", 1, 2);
+        assertThat(second.tenants()).extracting(TenantView::name).containsExactly("search-b");
+        assertThat(second.hasNext()).isFalse();
+        // '_' is a literal, not LIKE's any-character
+        assertThat(tenants.search("search_", 0, 10).tenants()).extracting(TenantView::name)
+                .containsExactly("other-search_x");
+        assertThatThrownBy(() -> tenants.search("", 0, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void refusesDuplicateNamesAndInvalidPlansWithMessagesThatSayWhatToChange() {
         tenants.create("unique", TenantPlan.unlimited(), "admin");
         assertThatThrownBy(() -> tenants.create("unique", TenantPlan.unlimited(), "admin"))

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.admin.apikey;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.admin.audit;
+
+import org.jspecify.annotations.NullMarked;

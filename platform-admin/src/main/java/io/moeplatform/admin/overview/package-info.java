@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.admin.overview;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.admin.playground;
+
+import org.jspecify.annotations.NullMarked;

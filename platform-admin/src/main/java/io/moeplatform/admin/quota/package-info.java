@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.admin.quota;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.admin.system;
+
+import org.jspecify.annotations.NullMarked;

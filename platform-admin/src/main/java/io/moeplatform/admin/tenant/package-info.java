@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.admin.tenant;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.moeplatform.admin.usage;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,233 @@
+package io.moeplatform.api.console;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.moeplatform.api.PlatformApplication;
+import io.moeplatform.api.testing.PlatformTest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * The console in a real headless Chromium against the whole application on PostgreSQL: an administrator signs in,
+ * creates a tenant, sets its limits, issues a key, the key calls the API, the usage appears in the console, the
+ * playground streams a chat, the audit log lists the changes, suspension locks the key out. Screenshots of every
+ * page go to {@code target/screenshots/} for a person to look at.
+ */
+@SpringBootTest(classes = PlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class ConsoleBrowserTests extends PlatformTest {
+
+    static Path profile;
+    static ChromeDriver browser;
+    WebDriverWait wait;
+
+    @BeforeAll
+    static void startBrowser() throws Exception {
+        HeadlessChromium.requireInstalled();
+        profile = Files.createTempDirectory("console-chromium-");
+        browser = HeadlessChromium.start(profile);
+    }
+
+    @AfterAll
+    static void stopBrowser() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (profile != null) {
+            FileSystemUtils.deleteRecursively(profile.toFile());
+        }
+    }
+
+    @Test
+    void administratorRunsATenantFromSignInToUsage() throws Exception {
+        wait = new WebDriverWait(browser, Duration.ofSeconds(30));
+        try {
+            walkThroughTheConsole();
+        } catch (Throwable failure) {
+            // what the browser showed when it failed, for the person reading the report
+            shot("failure");
+            Files.writeString(HeadlessChromium.SCREENSHOTS.resolve("failure.html"), browser.getPageSource());
+            throw failure;
+        }
+    }
+
+    private void walkThroughTheConsole() {
+        var tenantName = "browser-" + UUID.randomUUID().toString().substring(0, 8);
+
+        // sign-in: anonymous visitors land on the form; a wrong password is refused
+        open("/admin");
+        assertThat(browser.getCurrentUrl()).endsWith("/admin/login");
+        assertThat(browser.findElements(By.cssSelector("input[name=_csrf]"))).hasSize(1);
+        shot("01-sign-in");
+        signIn("admin", "wrong-password-123");
+        assertThat(text("[role=alert]")).contains("Wrong user name or password");
+        signIn("admin", ADMIN_PASSWORD);
+
+        // overview: live numbers by server-sent events
+        wait.until(ExpectedConditions.textToBe(By.cssSelector("[data-stream-state]"), "live"));
+        assertThat(text("h1")).isEqualTo("Overview");
+        assertThat(text("[data-field=models]")).contains(MODEL);
+        shot("02-overview");
+
+        // keyboard: the first Tab reaches the skip link, which moves focus to the content
+        browser.findElement(By.tagName("body")).sendKeys(Keys.TAB);
+        assertThat(browser.switchTo().activeElement().getAttribute("class")).isEqualTo("skip-link");
+
+        // tenants: validation beside the field, then creation
+        click("a[href='/admin/tenants']");
+        click("a[href='/admin/tenants/new']");
+        type("#name", "no spaces allowed");
+        submit("form[action='/admin/tenants'] button[type=submit]");
+        assertThat(text("#name-error")).contains("Use 1 to 100 letters");
+        shot("03-tenant-validation");
+        type("#name", tenantName);
+        submit("form[action='/admin/tenants'] button[type=submit]");
+        assertThat(text(".notice")).contains("The tenant was created");
+        assertThat(text("h1")).contains(tenantName);
+        var tenantPath = browser.getCurrentUrl().substring(browser.getCurrentUrl().indexOf("/admin/tenants/"));
+        shot("04-tenant");
+
+        // quotas: an invalid limit is refused beside its field, a valid plan saved with consumption beside it
+        click("a[href='" + tenantPath + "/quotas']");
+        type("#tokensPerDay", "-5");
+        submit("form[action$='/quotas'] button[type=submit]");
+        assertThat(text("#tokensPerDay-error")).contains("at least 0");
+        type("#tokensPerDay", "100000");
+        type("#requestsPerMinute", "600");
+        submit("form[action$='/quotas'] button[type=submit]");
+        assertThat(text(".notice")).contains("limits were saved");
+        assertThat(browser.findElement(By.id("tokensPerDay")).getAttribute("value")).isEqualTo("100000");
+        assertThat(text("#tokensPerDay-hint")).contains("Today: 0 used");
+        shot("05-quotas");
+
+        // API keys: the secret is shown once, with a copy button
+        open(tenantPath + "/keys");
+        type("#name", "browser key");
+        submit("#issue-key button[type=submit]");
+        var secret = element("#issued-secret").getAttribute("value");
+        assertThat(secret).startsWith("sk-moe-");
+        assertThat(browser.findElement(By.cssSelector("button[data-copy=issued-secret]")).isDisplayed()).isTrue();
+        shot("06-key-issued");
+        open(tenantPath + "/keys");
+        assertThat(browser.getPageSource()).doesNotContain(secret);
+        assertThat(text("table tbody")).contains(secret.substring(0, 15)).contains("browser key");
+
+        // the key calls the API; the usage appears in the console
+        var reply = api.post("/v1/chat/completions", secret, "{\"model\":\"" + MODEL
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":4}");
+        assertThat(reply.statusCode()).isEqualTo(200);
+        open("/admin/usage");
+        new Select(browser.findElement(By.id("tenant"))).selectByVisibleText(tenantName);
+        submit("form[action='/admin/usage'] button[type=submit]");
+        assertThat(text("[data-total=requests]")).isEqualTo("1");
+        assertThat(text("#usage-by-model tbody")).contains(MODEL);
+        wait.until(driver -> "true".equals(driver.findElement(By.id("usage-charts")).getAttribute("data-drawn")));
+        assertThat(browser.findElement(By.cssSelector("a[href^='/admin/usage.csv']")).isDisplayed()).isTrue();
+        shot("07-usage");
+
+        // playground: streams a chat with the pasted key and measures it
+        open("/admin/playground");
+        type("#pg-key", secret);
+        type("#pg-prompt", "Say hello");
+        type("#pg-max-tokens", "8");
+        submit("#pg-send");
+        wait.until(driver -> "true".equals(driver.findElement(By.id("pg-output")).getAttribute("data-done")));
+        assertThat(text("#pg-ttft")).endsWith("ms");
+        assertThat(text("#pg-tokens")).matches("[1-9][0-9]*");
+        shot("08-playground");
+
+        // audit log: every change of this tenant, by the signed-in administrator
+        open("/admin/audit");
+        new Select(browser.findElement(By.id("tenant"))).selectByVisibleText(tenantName);
+        submit("form[action='/admin/audit'] button[type=submit]");
+        assertThat(text("#audit-events tbody")).contains("tenant created", "plan changed", "key issued", "admin");
+        shot("09-audit");
+
+        // suspension locks the tenant's key out of the API
+        open(tenantPath);
+        submit("form[action$='/suspend'] button[type=submit]");
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "suspended"));
+        assertThat(api.post("/v1/chat/completions", secret, "{\"model\":\"" + MODEL
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":2}").statusCode())
+                .isEqualTo(401);
+        shot("10-tenant-suspended");
+
+        // language switch, remembered across pages
+        click("a[lang=zh-CN]");
+        assertThat(text("h1")).contains("租户");
+        open("/admin/tenants");
+        assertThat(text("h1")).isEqualTo("租户");
+        shot("11-tenants-zh-CN");
+        click("a[lang=en]");
+
+        // change-password page, the not-found page, and a tablet-width layout
+        open("/admin/password");
+        shot("12-password");
+        open("/admin/tenants/not-a-tenant");
+        assertThat(text("main")).contains("does not exist").doesNotContain("Exception");
+        shot("13-not-found");
+        browser.manage().window().setSize(new Dimension(800, 1100));
+        open("/admin/tenants");
+        assertThat(browser.findElement(By.cssSelector("nav .menu")).isDisplayed()).isTrue();
+        shot("14-tenants-tablet");
+        browser.manage().window().setSize(new Dimension(1280, 1000));
+
+        // sign-out
+        submit("form[action='/admin/logout'] button");
+        assertThat(text("[role=status]")).contains("signed out");
+        open("/admin/tenants");
+        assertThat(browser.getCurrentUrl()).endsWith("/admin/login");
+    }
+
+    private void open(String path) {
+        browser.get("http://127.0.0.1:" + port + path);
+    }
+
+    private void signIn(String user, String password) {
+        type("#username", user);
+        type("#password", password);
+        submit("form[action='/admin/login'] button[type=submit]");
+    }
+
+    private WebElement element(String css) {
+        return wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(css)));
+    }
+
+    private String text(String css) {
+        return element(css).getText().strip();
+    }
+
+    private void type(String css, String value) {
+        var input = element(css);
+        input.clear();
+        input.sendKeys(value);
+    }
+
+    private void click(String css) {
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(css))).click();
+    }
+
+    /** Presses the button with the keyboard (Enter), as a keyboard-only user would. */
+    private void submit(String css) {
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector(css))).sendKeys(Keys.ENTER);
+    }
+
+    private void shot(String name) {
+        HeadlessChromium.screenshot(browser, name);
+    }
+}
