@@ -12,6 +12,7 @@ import io.moeplatform.admin.system.ConsoleSliceTest;
 import io.moeplatform.admin.system.ConsoleUsers;
 import io.moeplatform.core.tenant.TenantService;
 import io.moeplatform.inference.EngineStatus;
+import io.moeplatform.inference.GpuMemory;
 import io.moeplatform.inference.InferenceService;
 import io.moeplatform.inference.ModelInfo;
 import java.util.List;
@@ -58,6 +59,22 @@ class OverviewControllerTests {
                 .andExpect(content().string(containsString("The CUDA backend is unavailable")))
                 .andExpect(content().string(containsString("libcuda.so.1 not found")))
                 .andExpect(content().string(not(containsString("hidden=\"hidden\""))));
+    }
+
+    @Test
+    void showsGpuMemoryWhenTheEngineRunsOnCuda() throws Exception {
+        var gpu = new GpuMemory("NVIDIA H100 80GB HBM3", 85_000_000_000L, 5_000_000_000L, 61_100_000_000L,
+                16_000_000_000L);
+        given(inference.status()).willReturn(new EngineStatus(true, "cuda", "", List.of(new ModelInfo("qwen3",
+                "qwen3_moe", 4096, "cuda", List.of())), 0, 0, 0, 100, 0, 0, gpu));
+        mvc.perform(get("/admin").with(ConsoleUsers.platformAdmin())).andExpect(status().isOk())
+                .andExpect(content().string(containsString("NVIDIA H100 80GB HBM3")))
+                .andExpect(content().string(containsString("data-field=\"gpuUsedGb\" data-format=\"decimal\">80.0<")))
+                .andExpect(
+                        content().string(containsString("data-field=\"gpuWeightsGb\" data-format=\"decimal\">61.1<")));
+        given(inference.status()).willReturn(engine(""));
+        mvc.perform(get("/admin").with(ConsoleUsers.platformAdmin())).andExpect(status().isOk())
+                .andExpect(content().string(not(containsString("gpuUsedGb"))));
     }
 
     @Test
