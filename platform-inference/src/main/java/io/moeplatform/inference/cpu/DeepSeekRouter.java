@@ -63,18 +63,7 @@ final class DeepSeekRouter implements ExpertKernel.Router {
             }
             return;
         }
-        float max = Float.NEGATIVE_INFINITY;
-        for (int e = 0; e < experts; e++) {
-            max = Math.max(max, logits[offset + e]);
-        }
-        float sum = 0f;
-        for (int e = 0; e < experts; e++) {
-            scores[e] = (float) Math.exp(logits[offset + e] - max);
-            sum += scores[e];
-        }
-        for (int e = 0; e < experts; e++) {
-            scores[e] /= sum;
-        }
+        ExpertKernel.softmax(logits, offset, experts, scores);
     }
 
     /**

@@ -149,21 +149,26 @@ final class ExpertKernel {
         }
     }
 
-    /** Softmax over the router logits, then the k most probable experts in descending order. */
-    private static void route(float[] logits, int offset, int experts, int k, boolean normalize, float[] p,
-            int[] chosen, float[] weights, int at) {
+    /** {@code p[0 .. n) = softmax(logits[offset .. offset + n))} in fp32. */
+    static void softmax(float[] logits, int offset, int n, float[] p) {
         float max = Float.NEGATIVE_INFINITY;
-        for (int e = 0; e < experts; e++) {
+        for (int e = 0; e < n; e++) {
             max = Math.max(max, logits[offset + e]);
         }
         float sum = 0f;
-        for (int e = 0; e < experts; e++) {
+        for (int e = 0; e < n; e++) {
             p[e] = (float) Math.exp(logits[offset + e] - max);
             sum += p[e];
         }
-        for (int e = 0; e < experts; e++) {
+        for (int e = 0; e < n; e++) {
             p[e] /= sum;
         }
+    }
+
+    /** Softmax over the router logits, then the k most probable experts in descending order. */
+    private static void route(float[] logits, int offset, int experts, int k, boolean normalize, float[] p,
+            int[] chosen, float[] weights, int at) {
+        softmax(logits, offset, experts, p);
         float total = 0f;
         for (int j = 0; j < k; j++) {
             int best = -1;

@@ -1,5 +1,10 @@
 package io.moeplatform.inference.model;
 
+import static io.moeplatform.inference.model.DecoderWeights.mlp;
+import static io.moeplatform.inference.model.DecoderWeights.mlpSpecs;
+import static io.moeplatform.inference.model.DecoderWeights.outputSpecs;
+import static io.moeplatform.inference.model.DecoderWeights.put;
+
 import io.moeplatform.inference.model.TensorSpec.Role;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,8 +64,8 @@ public record DeepSeekWeights(Tensor embedding, List<Layer> layers, Tensor final
     /** Loads every weight from {@code source} into {@code backend}, validating names and shapes. */
     public static DeepSeekWeights load(ModelConfig c, WeightSource source, ModelBackend backend) {
         Map<String, TensorSpec> specs = specMap(c);
-        Loader w = name -> backend.weight(source.tensor(specs.get(name)));
-        Loader optional = name -> specs.containsKey(name) ? w.get(name) : null;
+        DecoderWeights.Loader w = name -> backend.weight(source.tensor(specs.get(name)));
+        DecoderWeights.Loader optional = name -> specs.containsKey(name) ? w.get(name) : null;
         List<Layer> layers = new ArrayList<>();
         for (int i = 0; i < c.layers(); i++) {
             String p = "model.layers." + i + ".";
@@ -89,17 +94,6 @@ public record DeepSeekWeights(Tensor embedding, List<Layer> layers, Tensor final
         Tensor embedding = w.get("model.embed_tokens.weight");
         Tensor lmHead = c.tieWordEmbeddings() ? embedding : w.get("lm_head.weight");
         return new DeepSeekWeights(embedding, List.copyOf(layers), w.get("model.norm.weight"), lmHead);
-    }
-
-    private static MlpWeights mlp(Loader w, String prefix) {
-        return new MlpWeights(w.get(prefix + "gate_proj.weight"), w.get(prefix + "up_proj.weight"),
-                w.get(prefix + "down_proj.weight"));
-    }
-
-    @FunctionalInterface
-    private interface Loader {
-        @Nullable
-        Tensor get(String name);
     }
 
     private static Map<String, TensorSpec> specMap(ModelConfig c) {
@@ -144,20 +138,7 @@ public record DeepSeekWeights(Tensor embedding, List<Layer> layers, Tensor final
                 mlpSpecs(m, p + "mlp.", h, c.intermediateSize());
             }
         }
-        put(m, "model.norm.weight", Role.NORM, h);
-        if (!c.tieWordEmbeddings()) {
-            put(m, "lm_head.weight", Role.MATRIX, c.vocabularySize(), h);
-        }
+        outputSpecs(m, c);
         return m;
-    }
-
-    private static void mlpSpecs(Map<String, TensorSpec> m, String prefix, long hidden, long inter) {
-        put(m, prefix + "gate_proj.weight", Role.MATRIX, inter, hidden);
-        put(m, prefix + "up_proj.weight", Role.MATRIX, inter, hidden);
-        put(m, prefix + "down_proj.weight", Role.MATRIX, hidden, inter);
-    }
-
-    private static void put(Map<String, TensorSpec> m, String name, Role role, long... shape) {
-        m.put(name, new TensorSpec(name, shape, role));
     }
 }

@@ -6,7 +6,9 @@ import io.moeplatform.inference.model.GoldenCase;
 import io.moeplatform.inference.model.SequenceSlice;
 import io.moeplatform.inference.model.StepBatch;
 import io.moeplatform.inference.model.StepResult;
+import java.util.Arrays;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,18 +34,7 @@ class DeepSeekGoldenTests {
             assertThat(executor.architecture()).isEqualTo(name.startsWith("deepseek_v3")
                     ? "deepseek_v3"
                     : "deepseek_v2");
-            int[] blocks = {9, 2, 14, 5, 0};
-            int p = golden.prompt().length;
-            float[] logits = step(executor, new SequenceSlice(1, golden.prompt(), 0, blocks, true, null));
-            golden.assertLogits(p - 1, logits);
-            for (int i = 0; i < golden.greedy().length; i++) {
-                assertThat(GoldenCase.argmax(logits)).as("greedy token %d", i).isEqualTo(golden.greedy()[i]);
-                if (i + 1 < golden.greedy().length) {
-                    logits = step(executor, new SequenceSlice(1, new int[]{golden.greedy()[i]}, p + i, blocks, true,
-                            null));
-                    golden.assertLogits(p + i, logits);
-                }
-            }
+            golden.assertPrefillThenGreedyDecode(executor, 1, new int[]{9, 2, 14, 5, 0});
         }
     }
 
@@ -70,10 +61,10 @@ class DeepSeekGoldenTests {
             int[] first = {0, 1, 2, 3, 4};
             int[] second = {15, 14, 13, 12, 11};
             // sequence A: the first 7 tokens; then A's next 6 tokens in one slice next to B's first chunk
-            step(executor, new SequenceSlice(1, java.util.Arrays.copyOfRange(all, 0, 7), 0, first, false, null));
+            step(executor, new SequenceSlice(1, Arrays.copyOfRange(all, 0, 7), 0, first, false, null));
             StepResult r = executor.forward(new StepBatch(List.of(
-                    new SequenceSlice(1, java.util.Arrays.copyOfRange(all, 7, 13), 7, first, true, null),
-                    new SequenceSlice(2, java.util.Arrays.copyOfRange(all, 0, 10), 0, second, true, null))));
+                    new SequenceSlice(1, Arrays.copyOfRange(all, 7, 13), 7, first, true, null),
+                    new SequenceSlice(2, Arrays.copyOfRange(all, 0, 10), 0, second, true, null))));
             golden.assertLogits(12, r.logits()[0]);
             golden.assertLogits(9, r.logits()[1]);
             // both decode one token in the same step
@@ -85,7 +76,7 @@ class DeepSeekGoldenTests {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void theKvPoolHoldsOnlyTheLatentPerToken() {
         try (CpuModelExecutor executor = open(GoldenCase.load("deepseek_v3"))) {
             // 3 layers x (kv_lora_rank 32 + qk_rope_head_dim 8) fp32 values per token

@@ -2,6 +2,7 @@ package io.moeplatform.inference.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,7 +30,7 @@ class DeepSeekConfigTests {
         assertThat(a.interleavedRope()).isTrue();
         // YaRN factor 40, mscale_all_dim 0.707: (0.1 * 0.707 * ln 40 + 1)^2 / sqrt(192)
         double m = 0.1 * 0.707 * Math.log(40) + 1;
-        assertThat((double) a.scale()).isCloseTo(m * m / Math.sqrt(192), org.assertj.core.data.Offset.offset(1e-7));
+        assertThat((double) a.scale()).isCloseTo(m * m / Math.sqrt(192), offset(1e-7));
         assertThat(d.routing()).isEqualTo(new ExpertRouting(ExpertRouting.Scoring.SOFTMAX,
                 ExpertRouting.Method.GREEDY, 1, 1, 6, false, 1.0f));
         assertThat(d.sharedExperts()).isEqualTo(2);
