@@ -1,8 +1,11 @@
 package io.moeplatform.inference.cpu;
 
 import io.moeplatform.inference.model.AttentionShape;
+import io.moeplatform.inference.model.DeepSeekBackend;
+import io.moeplatform.inference.model.ExpertRouting;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.KvCacheShape;
+import io.moeplatform.inference.model.LatentAttentionShape;
 import io.moeplatform.inference.model.MlpWeights;
 import io.moeplatform.inference.model.ModelBackend;
 import io.moeplatform.inference.model.MoeWeights;
@@ -14,7 +17,9 @@ import io.moeplatform.inference.model.Tensor;
 import io.moeplatform.inference.model.WeightTensor;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -22,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * checkpoint, fp32 activations on the heap, Vector API kernels split over a
  * fixed thread pool.
  */
-final class CpuBackend implements ModelBackend {
+final class CpuBackend implements DeepSeekBackend {
 
     private final ParallelLoop loop;
     private final LinearKernel linear;
@@ -32,6 +37,9 @@ final class CpuBackend implements ModelBackend {
     private final List<CpuActivations> scratch = new ArrayList<>();
     private int scratchUsed;
     private @Nullable PagedKvCache cache;
+    private @Nullable PagedLatentCache latentCache;
+    // fp32 copies of kv_b_proj, which MLA reads per head and token: dequantized once, on first use
+    private final Map<Tensor, float[]> expandedKvB = new IdentityHashMap<>();
 
     // the current step: one entry per token, in slice order
     private List<SequenceSlice> slices = List.of();
@@ -68,6 +76,10 @@ final class CpuBackend implements ModelBackend {
 
     @Override
     public KvCacheGeometry allocateKvCache(KvCacheShape shape, int blockSize, int blockCount) {
+        if (shape.latent()) {
+            latentCache = new PagedLatentCache(shape, blockSize, blockCount);
+            return new KvCacheGeometry(blockSize, blockCount, latentCache.bytesPerBlock());
+        }
         cache = new PagedKvCache(shape, blockSize, blockCount);
         return new KvCacheGeometry(blockSize, blockCount, cache.bytesPerBlock());
     }
@@ -145,6 +157,36 @@ final class CpuBackend implements ModelBackend {
     @Override
     public void rotary(Tensor x, int headDim, RotaryEmbedding rope) {
         int half = headDim / 2;
+        rotaryTables(rope, half);
+        // x' = x * cos + rotate_half(x) * sin, rotate_half(x) = (-x[half..], x[..half])
+        float[] d = ((CpuActivations) x).data;
+        int heads = x.columns() / headDim;
+        for (int t = 0; t < tokens; t++) {
+            for (int h = 0; h < heads; h++) {
+                rotate(d, t * x.columns() + h * headDim, t, half, false);
+            }
+        }
+    }
+
+    /**
+     * Rotates one head of {@code 2 * half} values at {@code base} by token {@code t}'s angles: pairs
+     * {@code (x[i], x[i + half])}, or {@code (x[2i], x[2i + 1])} when {@code interleaved}.
+     */
+    private void rotate(float[] d, int base, int t, int half, boolean interleaved) {
+        for (int i = 0; i < half; i++) {
+            float c = cos[t * half + i];
+            float s = sin[t * half + i];
+            int ia = interleaved ? base + 2 * i : base + i;
+            int ib = interleaved ? ia + 1 : base + half + i;
+            float a = d[ia];
+            float b = d[ib];
+            d[ia] = a * c - b * s;
+            d[ib] = b * c + a * s;
+        }
+    }
+
+    /** cos/sin {@code [T, half]} of the step for {@code rope}, times its attention scaling. */
+    private void rotaryTables(RotaryEmbedding rope, int half) {
         if (rotaryOfStep != rope) {
             cos = cos.length >= tokens * half ? cos : new float[tokens * half];
             sin = sin.length >= tokens * half ? sin : new float[tokens * half];
@@ -160,22 +202,92 @@ final class CpuBackend implements ModelBackend {
             }
             rotaryOfStep = rope;
         }
-        // x' = x * cos + rotate_half(x) * sin, rotate_half(x) = (-x[half..], x[..half])
-        float[] d = ((CpuActivations) x).data;
-        int heads = x.columns() / headDim;
+    }
+
+    @Override
+    public void latentAttention(int layer, Tensor q, Tensor compressedKv, Tensor kvNorm, float eps, Tensor kvB,
+            LatentAttentionShape s, RotaryEmbedding rope, Tensor out) {
+        PagedLatentCache latents = requireLatentCache();
+        int rank = s.kvLoraRank();
+        int width = s.latentWidth();
+        int qk = s.qkHeadDim();
+        rotaryTables(rope, s.ropeDim() / 2);
+        // the latent rows of this step: [rmsNorm(c_kv) | rope(k_pe)], then into the cache
+        float[] kv = ((CpuActivations) compressedKv).data;
+        float[] norm = ((CpuWeight) kvNorm).vector;
+        float[] row = new float[width];
         for (int t = 0; t < tokens; t++) {
-            for (int h = 0; h < heads; h++) {
-                int base = t * x.columns() + h * headDim;
-                for (int i = 0; i < half; i++) {
-                    float c = cos[t * half + i];
-                    float s = sin[t * half + i];
-                    float a = d[base + i];
-                    float b = d[base + half + i];
-                    d[base + i] = a * c - b * s;
-                    d[base + half + i] = b * c + a * s;
-                }
+            int base = t * width;
+            float r = (float) (1.0 / Math.sqrt(FloatVectors.dot(kv, base, kv, base, rank) / rank + eps));
+            for (int i = 0; i < rank; i++) {
+                row[i] = norm[i] * (kv[base + i] * r);
+            }
+            System.arraycopy(kv, base + rank, row, rank, s.ropeDim());
+            rotate(row, rank, t, s.ropeDim() / 2, s.interleavedRope());
+            latents.write(layer, slices.get(sliceOfToken[t]).blockTable(), positions[t], row, 0);
+        }
+        float[] qd = ((CpuActivations) q).data;
+        for (int t = 0; t < tokens; t++) {
+            for (int h = 0; h < s.heads(); h++) {
+                rotate(qd, t * q.columns() + h * qk + s.nopeDim(), t, s.ropeDim() / 2, s.interleavedRope());
             }
         }
+        float[] wkv = expandedKvB.computeIfAbsent(kvB, w -> {
+            CpuWeight cw = (CpuWeight) w;
+            float[] all = new float[cw.rows() * cw.columns()];
+            for (int i = 0; i < cw.rows(); i++) {
+                WeightRows.load(cw, i, all, i * cw.columns());
+            }
+            return all;
+        });
+        float[] od = ((CpuActivations) out).data;
+        int maxPosition = 0;
+        for (int p : positions) {
+            maxPosition = Math.max(maxPosition, p);
+        }
+        int scoreSize = maxPosition + 1;
+        int perHead = s.nopeDim() + s.vDim();
+        int minPart = ParallelLoop.minPart(2L * scoreSize * width + (long) perHead * rank);
+        // one work item per (token, head); latent-side scratch: qc [rank], outLatent [rank], scores
+        loop.forRange(tokens * s.heads(), minPart, (from, to) -> {
+            float[] sc = LinearKernel.buffer(scores, scoreSize);
+            float[] qc = new float[rank];
+            float[] latentOut = new float[rank];
+            for (int idx = from; idx < to; idx++) {
+                int t = idx / s.heads();
+                int h = idx % s.heads();
+                int qBase = t * q.columns() + h * qk;
+                // qc = q_nope · W_uk[h]: W_uk[h] rows h*perHead .. + nopeDim, each [rank]
+                Arrays.fill(qc, 0f);
+                for (int d = 0; d < s.nopeDim(); d++) {
+                    FloatVectors.axpy(qd[qBase + d], wkv, (h * perHead + d) * rank, qc, 0, rank);
+                }
+                latents.attend(layer, slices.get(sliceOfToken[t]).blockTable(), positions[t], s, qc, 0, qd,
+                        qBase + s.nopeDim(), sc, latentOut);
+                // out[t, h] = W_uv[h] · latentOut: W_uv[h] rows h*perHead + nopeDim .. + vDim
+                int oBase = t * out.columns() + h * s.vDim();
+                for (int e = 0; e < s.vDim(); e++) {
+                    od[oBase + e] = FloatVectors.dot(wkv, (h * perHead + s.nopeDim() + e) * rank, latentOut, 0,
+                            rank);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void routedExperts(Tensor x, MoeWeights moe, ExpertRouting routing, @Nullable Tensor correctionBias,
+            Tensor out) {
+        float[] bias = correctionBias == null ? new float[0] : ((CpuWeight) correctionBias).vector;
+        DeepSeekRouter router = new DeepSeekRouter(routing, moe.experts().size(), bias);
+        experts.moe(((CpuActivations) x).data, tokens, x.columns(), moe, ((CpuActivations) out).data,
+                experts::dense, router);
+    }
+
+    private PagedLatentCache requireLatentCache() {
+        if (latentCache == null) {
+            throw new IllegalStateException("allocateKvCache was not called with a latent shape");
+        }
+        return latentCache;
     }
 
     @Override
@@ -267,5 +379,7 @@ final class CpuBackend implements ModelBackend {
     public void close() {
         loop.close();
         cache = null;
+        latentCache = null;
+        expandedKvB.clear();
     }
 }

@@ -1,8 +1,12 @@
 package io.moeplatform.inference.cpu;
 
 import io.moeplatform.inference.model.Checkpoint;
+import io.moeplatform.inference.model.Decoder;
 import io.moeplatform.inference.model.DecoderModelExecutor;
 import io.moeplatform.inference.model.DecoderWeights;
+import io.moeplatform.inference.model.DeepSeekConfig;
+import io.moeplatform.inference.model.DeepSeekDecoder;
+import io.moeplatform.inference.model.DeepSeekWeights;
 import io.moeplatform.inference.model.GenerationConfig;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.KvCacheShape;
@@ -24,7 +28,7 @@ public final class CpuModelExecutor extends DecoderModelExecutor {
     private final WeightSource weights;
 
     private CpuModelExecutor(ModelConfig config, GenerationConfig generationConfig, WeightSource weights,
-            CpuBackend backend, MoeDecoder decoder, KvCacheGeometry geometry) {
+            CpuBackend backend, Decoder decoder, KvCacheGeometry geometry) {
         super(config, generationConfig, backend, decoder, geometry);
         this.weights = weights;
     }
@@ -44,13 +48,21 @@ public final class CpuModelExecutor extends DecoderModelExecutor {
                 : Checkpoint.open(modelDir);
         CpuBackend backend = new CpuBackend(threads);
         try {
-            DecoderWeights w = DecoderWeights.load(config, source, backend);
-            KvCacheShape shape = new KvCacheShape(config.layers(), config.kvHeads(), config.headDim());
+            Decoder decoder;
+            KvCacheShape shape;
+            DeepSeekConfig deepSeek = config.deepSeek();
+            if (deepSeek != null) {
+                // MLA: the cache keeps one latent [kv_lora_rank + qk_rope_head_dim] per token and layer
+                decoder = new DeepSeekDecoder(config, DeepSeekWeights.load(config, source, backend), backend);
+                shape = KvCacheShape.latent(config.layers(), deepSeek.attention().latentWidth());
+            } else {
+                decoder = new MoeDecoder(config, DecoderWeights.load(config, source, backend), backend,
+                        backend.lowRankUpdates());
+                shape = new KvCacheShape(config.layers(), config.kvHeads(), config.headDim());
+            }
             int blocks = options.kvBlockCount() > 0 ? options.kvBlockCount() : defaultBlocks(config, shape, options);
             KvCacheGeometry geometry = backend.allocateKvCache(shape, options.kvBlockSize(), blocks);
-            return new CpuModelExecutor(config, generation, source, backend, new MoeDecoder(config, w, backend,
-                    backend.lowRankUpdates()),
-                    geometry);
+            return new CpuModelExecutor(config, generation, source, backend, decoder, geometry);
         } catch (RuntimeException e) {
             backend.close();
             source.close();
@@ -71,7 +83,8 @@ public final class CpuModelExecutor extends DecoderModelExecutor {
 
     @Override
     public boolean supportsLoraAdapters() {
-        return true;
+        // LoRA updates hook MoeDecoder's projections; the DeepSeek decoder has none of them yet
+        return config().deepSeek() == null;
     }
 
     @Override

@@ -60,15 +60,31 @@ final class ExpertKernel {
     /** As {@link #moe(float[], int, int, MoeWeights, float[])}, with the shared expert computed by {@code shared}. */
     void moe(float[] x, int tokens, int hidden, MoeWeights moe, float[] out, DenseMlp sharedMlp) {
         int experts = moe.experts().size();
+        float[] p = new float[experts];
+        moe(x, tokens, hidden, moe, out, sharedMlp, (logits, offset, chosen, weights, at) -> route(logits, offset,
+                experts, moe.topK(), moe.normalizeTopK(), p, chosen, weights, at));
+    }
+
+    /**
+     * Picks {@code k} experts of one token from its router logits {@code [E]} at {@code offset}: their ids into
+     * {@code chosen[at ..]} and their weights into {@code weights[at ..]}.
+     */
+    @FunctionalInterface
+    interface Router {
+        void route(float[] logits, int offset, int[] chosen, float[] weights, int at);
+    }
+
+    /** The MoE block with the experts that {@code router} picks (and the gated shared expert, if any). */
+    void moe(float[] x, int tokens, int hidden, MoeWeights moe, float[] out, DenseMlp sharedMlp, Router router) {
+        int experts = moe.experts().size();
         int k = moe.topK();
         routerLogits = grow(routerLogits, tokens * experts);
         linear.run(x, tokens, (CpuWeight) moe.router(), new float[0], routerLogits, experts);
         int[] chosen = new int[tokens * k];
         float[] weights = new float[tokens * k];
         int[] count = new int[experts];
-        float[] p = new float[experts];
         for (int t = 0; t < tokens; t++) {
-            route(routerLogits, t * experts, experts, k, moe.normalizeTopK(), p, chosen, weights, t * k);
+            router.route(routerLogits, t * experts, chosen, weights, t * k);
             for (int j = 0; j < k; j++) {
                 count[chosen[t * k + j]]++;
             }
@@ -133,21 +149,26 @@ final class ExpertKernel {
         }
     }
 
-    /** Softmax over the router logits, then the k most probable experts in descending order. */
-    private static void route(float[] logits, int offset, int experts, int k, boolean normalize, float[] p,
-            int[] chosen, float[] weights, int at) {
+    /** {@code p[0 .. n) = softmax(logits[offset .. offset + n))} in fp32. */
+    static void softmax(float[] logits, int offset, int n, float[] p) {
         float max = Float.NEGATIVE_INFINITY;
-        for (int e = 0; e < experts; e++) {
+        for (int e = 0; e < n; e++) {
             max = Math.max(max, logits[offset + e]);
         }
         float sum = 0f;
-        for (int e = 0; e < experts; e++) {
+        for (int e = 0; e < n; e++) {
             p[e] = (float) Math.exp(logits[offset + e] - max);
             sum += p[e];
         }
-        for (int e = 0; e < experts; e++) {
+        for (int e = 0; e < n; e++) {
             p[e] /= sum;
         }
+    }
+
+    /** Softmax over the router logits, then the k most probable experts in descending order. */
+    private static void route(float[] logits, int offset, int experts, int k, boolean normalize, float[] p,
+            int[] chosen, float[] weights, int at) {
+        softmax(logits, offset, experts, p);
         float total = 0f;
         for (int j = 0; j < k; j++) {
             int best = -1;

@@ -8,6 +8,7 @@ import io.moeplatform.inference.model.GenerationConfig;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.KvCacheShape;
 import io.moeplatform.inference.model.ModelConfig;
+import io.moeplatform.inference.model.ModelLoadException;
 import io.moeplatform.inference.model.MoeDecoder;
 import io.moeplatform.inference.model.StepBatch;
 import io.moeplatform.inference.model.StepResult;
@@ -62,8 +63,13 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
      *             for problems of the model directory (as the CPU executor)
      */
     public static CudaModelExecutor open(Path modelDir, CudaExecutorOptions options) {
-        CudaAvailability.ensureAvailability();
         ModelConfig config = ModelConfig.read(modelDir);
+        if (config.architecture().multiLatentAttention()) {
+            throw new ModelLoadException(modelDir.resolve(ModelConfig.FILE), "model_type '"
+                    + config.architecture().modelType() + "' (multi-head latent attention) is not supported on the "
+                    + "CUDA backend yet; run it on the CPU backend");
+        }
+        CudaAvailability.ensureAvailability();
         GenerationConfig generation = GenerationConfig.read(modelDir, config);
         long start = System.nanoTime();
         CudaContext context = CudaContext.open(options.device());

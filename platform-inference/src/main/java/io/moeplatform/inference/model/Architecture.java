@@ -6,7 +6,7 @@ import java.util.stream.Collectors;
 /**
  * The MoE decoder families this engine runs, with what differs between them:
  * hub tensor names, q/k normalization and the shared expert. Everything else is
- * the common decoder in {@link MoeDecoder}.
+ * the common decoder in {@link MoeDecoder}, except for the DeepSeek families, which run {@link DeepSeekDecoder}.
  */
 public enum Architecture {
     /** Qwen3-MoE: RMSNorm of each q/k head, dense layers by mlp_only_layers / decoder_sparse_step. */
@@ -16,7 +16,11 @@ public enum Architecture {
     /** Mixtral: experts under block_sparse_moe with w1 (gate), w3 (up), w2 (down). */
     MIXTRAL("mixtral", QkNorm.NONE, "block_sparse_moe"),
     /** OLMoE: RMSNorm over the whole q and k projections before splitting into heads. */
-    OLMOE("olmoe", QkNorm.FULL, "mlp");
+    OLMOE("olmoe", QkNorm.FULL, "mlp"),
+    /** DeepSeek-V2 (V2-Lite, Coder-V2): multi-head latent attention, softmax DeepSeekMoE; see {@link DeepSeekDecoder}. */
+    DEEPSEEK_V2("deepseek_v2", QkNorm.NONE, "mlp"),
+    /** DeepSeek-V3 (R1 and checkpoints reusing it): MLA, sigmoid scores with a correction bias. */
+    DEEPSEEK_V3("deepseek_v3", QkNorm.NONE, "mlp");
 
     /** Where q/k normalization applies. */
     public enum QkNorm {
@@ -36,6 +40,11 @@ public enum Architecture {
     /** Hugging Face {@code model_type}. */
     public String modelType() {
         return modelType;
+    }
+
+    /** Whether the family uses multi-head latent attention and DeepSeekMoE ({@link DeepSeekDecoder}). */
+    public boolean multiLatentAttention() {
+        return this == DEEPSEEK_V2 || this == DEEPSEEK_V3;
     }
 
     public QkNorm qkNorm() {

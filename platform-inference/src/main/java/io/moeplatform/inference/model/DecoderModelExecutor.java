@@ -1,7 +1,7 @@
 package io.moeplatform.inference.model;
 
 /**
- * A {@link ModelExecutor} that runs {@link MoeDecoder} on one {@link ModelBackend}: the part every backend shares
+ * A {@link ModelExecutor} that runs a {@link Decoder} ({@link MoeDecoder} or {@link DeepSeekDecoder}) on one {@link ModelBackend}: the part every backend shares
  * (slice validation, the closed state, the model's facts). Subclasses load the weights onto their backend and
  * release what they own besides it in {@link #releaseResources()}.
  */
@@ -13,12 +13,12 @@ public abstract class DecoderModelExecutor implements ModelExecutor {
     private final ModelConfig config;
     private final GenerationConfig generationConfig;
     private final ModelBackend backend;
-    private final MoeDecoder decoder;
+    private final Decoder decoder;
     private final KvCacheGeometry geometry;
     private boolean closed;
 
     protected DecoderModelExecutor(ModelConfig config, GenerationConfig generationConfig, ModelBackend backend,
-            MoeDecoder decoder, KvCacheGeometry geometry) {
+            Decoder decoder, KvCacheGeometry geometry) {
         this.config = config;
         this.generationConfig = generationConfig;
         this.backend = backend;

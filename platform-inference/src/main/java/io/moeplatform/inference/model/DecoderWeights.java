@@ -63,13 +63,14 @@ public record DecoderWeights(Tensor embedding, List<LayerWeights> layers, Tensor
         return new DecoderWeights(embedding, List.copyOf(layers), w.get("model.norm.weight"), lmHead);
     }
 
-    private static MlpWeights mlp(Loader w, String prefix) {
+    static MlpWeights mlp(Loader w, String prefix) {
         return new MlpWeights(w.get(prefix + "gate_proj.weight"), w.get(prefix + "up_proj.weight"),
                 w.get(prefix + "down_proj.weight"));
     }
 
+    /** A weight by hub name, as a backend handle. */
     @FunctionalInterface
-    private interface Loader {
+    interface Loader {
         @Nullable
         Tensor get(String name);
     }
@@ -126,20 +127,25 @@ public record DecoderWeights(Tensor embedding, List<LayerWeights> layers, Tensor
                 mlpSpecs(m, p + "mlp.", h, c.intermediateSize());
             }
         }
-        put(m, "model.norm.weight", Role.NORM, h);
-        if (!c.tieWordEmbeddings()) {
-            put(m, "lm_head.weight", Role.MATRIX, c.vocabularySize(), h);
-        }
+        outputSpecs(m, c);
         return m;
     }
 
-    private static void mlpSpecs(Map<String, TensorSpec> m, String prefix, long hidden, long inter) {
+    /** The final norm and, unless tied to the embedding, lm_head. */
+    static void outputSpecs(Map<String, TensorSpec> m, ModelConfig c) {
+        put(m, "model.norm.weight", Role.NORM, c.hiddenSize());
+        if (!c.tieWordEmbeddings()) {
+            put(m, "lm_head.weight", Role.MATRIX, c.vocabularySize(), c.hiddenSize());
+        }
+    }
+
+    static void mlpSpecs(Map<String, TensorSpec> m, String prefix, long hidden, long inter) {
         put(m, prefix + "gate_proj.weight", Role.MATRIX, inter, hidden);
         put(m, prefix + "up_proj.weight", Role.MATRIX, inter, hidden);
         put(m, prefix + "down_proj.weight", Role.MATRIX, hidden, inter);
     }
 
-    private static void put(Map<String, TensorSpec> m, String name, Role role, long... shape) {
+    static void put(Map<String, TensorSpec> m, String name, Role role, long... shape) {
         m.put(name, new TensorSpec(name, shape, role));
     }
 }

@@ -57,12 +57,14 @@ import tools.jackson.databind.json.JsonMapper;
  *            declared weight dtype ({@code torch_dtype} or {@code dtype}), or null
  * @param eosTokenId
  *            config's eos token id (fallback for generation_config.json), or null
+ * @param deepSeek
+ *            MLA and DeepSeekMoE parameters of deepseek_v2 / deepseek_v3, null for the other families
  */
 public record ModelConfig(Architecture architecture, int vocabularySize, int hiddenSize, int layers, int heads,
         int kvHeads, int headDim, int intermediateSize, int expertIntermediateSize, int sharedExpertIntermediateSize,
         int experts, int expertsPerToken, boolean normalizeTopK, Set<Integer> denseLayers, double rmsNormEps,
         int maxPositions, boolean tieWordEmbeddings, boolean qkvBias, boolean outputBias, RopeScaling rope,
-        @Nullable String dtype, @Nullable JsonNode eosTokenId) {
+        @Nullable String dtype, @Nullable JsonNode eosTokenId, @Nullable DeepSeekConfig deepSeek) {
 
     public static final String FILE = "config.json";
 
@@ -93,6 +95,9 @@ public record ModelConfig(Architecture architecture, int vocabularySize, int hid
                     "no \"model_type\"; supported architectures: " + Architecture.supported());
         }
         Architecture arch = Architecture.forModelType(modelType);
+        if (arch.multiLatentAttention()) {
+            return DeepSeekConfigs.parse(c, arch);
+        }
         int hidden = integer(c, "hidden_size", null);
         int heads = integer(c, "num_attention_heads", null);
         int kvHeads = integer(c, "num_key_value_heads", heads);
@@ -148,7 +153,7 @@ public record ModelConfig(Architecture architecture, int vocabularySize, int hid
                 intermediate, expertInter, sharedInter, experts, topK, normTopK,
                 Set.copyOf(dense), c.path("rms_norm_eps").asDouble(1e-6), integer(c, "max_position_embeddings", null),
                 c.path("tie_word_embeddings").asBoolean(false), qkvBias,
-                arch != Architecture.QWEN2_MOE && attentionBias, rope(c, arch), dtype, c.get("eos_token_id"));
+                arch != Architecture.QWEN2_MOE && attentionBias, rope(c, arch), dtype, c.get("eos_token_id"), null);
     }
 
     /** Whether layer {@code i} routes through experts (else a dense MLP). */
@@ -156,7 +161,7 @@ public record ModelConfig(Architecture architecture, int vocabularySize, int hid
         return !denseLayers.contains(layer);
     }
 
-    private static RopeScaling rope(JsonNode c, Architecture arch) {
+    static RopeScaling rope(JsonNode c, Architecture arch) {
         JsonNode params = c.get("rope_parameters");
         JsonNode scaling = c.get("rope_scaling");
         double theta = c.path("rope_theta").asDouble(arch == Architecture.MIXTRAL ? 1e6 : 10000.0);
@@ -190,11 +195,11 @@ public record ModelConfig(Architecture architecture, int vocabularySize, int hid
                 p.path("truncate").asBoolean(true));
     }
 
-    private static @Nullable String text(JsonNode c, String field) {
+    static @Nullable String text(JsonNode c, String field) {
         return c.hasNonNull(field) ? c.get(field).asString() : null;
     }
 
-    private static int integer(JsonNode c, String field, @Nullable Integer fallback) {
+    static int integer(JsonNode c, String field, @Nullable Integer fallback) {
         JsonNode n = c.get(field);
         if (n == null || n.isNull()) {
             if (fallback == null) {

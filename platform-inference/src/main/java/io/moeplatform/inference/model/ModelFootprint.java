@@ -12,7 +12,7 @@ package io.moeplatform.inference.model;
  * @param sparseLayers
  *            layers with routed experts
  * @param kvBytesPerToken
- *            K and V of one token over all layers
+ *            K and V of one token over all layers (MLA: the latent)
  * @param activeLayerParams
  *            weights one token multiplies with across the layers (attention, router, its top-k experts, shared
  *            experts or dense MLPs), without the lm_head
@@ -30,14 +30,28 @@ public record ModelFootprint(long nonExpertBytes, long expertBytes, int sparseLa
         long params = 0;
         long active = 0;
         int sparse = 0;
+        long attentionParams = h * q * 2 + h * kv * 2;
+        long kvPerToken = 2L * c.layers() * kv * BF16;
+        DeepSeekConfig d = c.deepSeek();
+        if (d != null) {
+            // MLA: q (direct or through q_lora), kv_a, kv_b, o; the cache keeps the latent only
+            LatentAttentionShape a = d.attention();
+            long qk = (long) a.heads() * a.qkHeadDim();
+            attentionParams = (d.qLoraRank() > 0 ? h * d.qLoraRank() + (long) d.qLoraRank() * qk : h * qk)
+                    + h * a.latentWidth() + (long) a.kvLoraRank() * a.heads() * (a.nopeDim() + a.vDim())
+                    + (long) a.heads() * a.vDim() * h;
+            kvPerToken = (long) c.layers() * a.latentWidth() * BF16;
+        }
         for (int l = 0; l < c.layers(); l++) {
-            long attention = h * q * 2 + h * kv * 2;
+            long attention = attentionParams;
             params += attention + 2 * h;
             active += attention;
             if (c.isSparse(l)) {
                 sparse++;
                 long router = (long) c.experts() * h;
-                long shared = c.sharedExpertIntermediateSize() > 0 ? 3 * h * c.sharedExpertIntermediateSize() + h : 0;
+                long shared = c.sharedExpertIntermediateSize() > 0
+                        ? 3 * h * c.sharedExpertIntermediateSize() + (d == null ? h : 0)
+                        : 0;
                 params += router + shared;
                 active += router + shared + (long) c.expertsPerToken() * 3 * h * c.expertIntermediateSize();
             } else {
@@ -48,7 +62,7 @@ public record ModelFootprint(long nonExpertBytes, long expertBytes, int sparseLa
         long lmHead = (long) c.vocabularySize() * h;
         params += lmHead + h;
         return new ModelFootprint(params * BF16, 3 * h * c.expertIntermediateSize() * BF16, sparse,
-                2L * c.layers() * kv * BF16, active, c.experts(), c.expertsPerToken(), lmHead, q, c.layers());
+                kvPerToken, active, c.experts(), c.expertsPerToken(), lmHead, q, c.layers());
     }
 
     /**

@@ -21,7 +21,7 @@ package io.moeplatform.inference.model;
  * {@code y = x W^T + b + scale * B (A x)}; the feed-forward block goes through the updates' own SwiGLU when some row
  * adapts it in that layer.
  */
-public final class MoeDecoder {
+public final class MoeDecoder implements Decoder {
 
     private final ModelConfig config;
     private final DecoderWeights weights;
@@ -44,6 +44,7 @@ public final class MoeDecoder {
                 (float) (1.0 / Math.sqrt(config.headDim())));
     }
 
+    @Override
     public StepResult forward(StepBatch batch) {
         ModelBackend b = backend;
         b.beginStep(batch);

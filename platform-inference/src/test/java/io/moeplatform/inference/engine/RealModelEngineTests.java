@@ -65,7 +65,8 @@ class RealModelEngineTests {
         return engine(256, maxBatchTokens, 16, 64, Duration.ofSeconds(30), prefixCaching);
     }
 
-    private static Path modelDirectory() {
+    /** The checkpoint under test. */
+    Path modelDirectory() {
         try {
             return Path.of(RealModelEngineTests.class.getResource("/golden/models/qwen3_moe").toURI());
         } catch (URISyntaxException e) {

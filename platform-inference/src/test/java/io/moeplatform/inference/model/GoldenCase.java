@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
+import java.util.List;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -35,6 +36,30 @@ public record GoldenCase(String name, Path directory, int[] prompt, int[] greedy
         } catch (URISyntaxException | RuntimeException e) {
             throw new IllegalStateException("golden case " + name + " cannot be read", e);
         }
+    }
+
+    /**
+     * Prefills the prompt as sequence {@code sequenceId} over {@code blocks}, then decodes the greedy continuation one
+     * token per step: every logits row must match the reference and every argmax the greedy token.
+     */
+    public void assertPrefillThenGreedyDecode(ModelExecutor executor, long sequenceId, int[] blocks) {
+        int p = prompt.length;
+        float[] row = step(executor, new SequenceSlice(sequenceId, prompt, 0, blocks, true, null));
+        assertLogits(p - 1, row);
+        for (int i = 0; i < greedy.length; i++) {
+            assertThat(argmax(row)).as("greedy token %d", i).isEqualTo(greedy[i]);
+            if (i + 1 < greedy.length) {
+                row = step(executor, new SequenceSlice(sequenceId, new int[]{greedy[i]}, p + i, blocks, true, null));
+                assertLogits(p + i, row);
+            }
+        }
+    }
+
+    /** The logits row of a one-slice step. */
+    public static float[] step(ModelExecutor executor, SequenceSlice slice) {
+        StepResult r = executor.forward(new StepBatch(List.of(slice)));
+        assertThat(r.logits()).hasNumberOfRows(1);
+        return r.logits()[0];
     }
 
     /** Prompt followed by the greedy continuation. */

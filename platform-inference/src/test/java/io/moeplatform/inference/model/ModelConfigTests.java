@@ -60,10 +60,12 @@ class ModelConfigTests {
     }
 
     @Test
-    void rejectsDeepSeekForNowListingWhatIsSupported() {
-        assertThatThrownBy(() -> ModelConfig.parse(resource("deepseek-v3.json")))
-                .hasMessageContaining("'deepseek_v3' is not supported")
-                .hasMessageContaining("qwen3_moe, qwen2_moe, mixtral, olmoe");
+    void rejectsAnUnknownModelTypeListingWhatIsSupported() {
+        ObjectNode c = (ObjectNode) resource("deepseek-v3.json");
+        c.put("model_type", "deepseek_v4");
+        assertThatThrownBy(() -> ModelConfig.parse(c))
+                .hasMessageContaining("'deepseek_v4' is not supported")
+                .hasMessageContaining("qwen3_moe, qwen2_moe, mixtral, olmoe, deepseek_v2, deepseek_v3");
     }
 
     @Test

@@ -3,7 +3,6 @@ package io.moeplatform.inference.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,18 +22,7 @@ public abstract class ModelExecutorGoldenTests {
         GoldenCase golden = GoldenCase.load(name);
         try (ModelExecutor executor = open(golden.directory(), 16, 8)) {
             assertThat(executor.architecture()).isEqualTo(name.startsWith("qwen3") ? "qwen3_moe" : name);
-            int[] blocks = {3, 5};
-            int p = golden.prompt().length;
-            float[] logits = step(executor, new SequenceSlice(1, golden.prompt(), 0, blocks, true, null));
-            golden.assertLogits(p - 1, logits);
-            for (int i = 0; i < golden.greedy().length; i++) {
-                assertThat(GoldenCase.argmax(logits)).as("greedy token %d", i).isEqualTo(golden.greedy()[i]);
-                if (i + 1 < golden.greedy().length) {
-                    logits = step(executor, new SequenceSlice(1, new int[]{golden.greedy()[i]}, p + i, blocks, true,
-                            null));
-                    golden.assertLogits(p + i, logits);
-                }
-            }
+            golden.assertPrefillThenGreedyDecode(executor, 1, new int[]{3, 5});
         }
     }
 
@@ -46,15 +34,10 @@ public abstract class ModelExecutorGoldenTests {
             int[] all = golden.allTokens();
             int[] blocks = {7, 2};
             for (int pos = 0; pos < all.length; pos++) {
-                float[] logits = step(executor, new SequenceSlice(9, new int[]{all[pos]}, pos, blocks, true, null));
+                float[] logits = GoldenCase.step(executor,
+                        new SequenceSlice(9, new int[]{all[pos]}, pos, blocks, true, null));
                 golden.assertLogits(pos, logits);
             }
         }
-    }
-
-    private static float[] step(ModelExecutor executor, SequenceSlice slice) {
-        StepResult r = executor.forward(new StepBatch(List.of(slice)));
-        assertThat(r.logits()).hasNumberOfRows(1);
-        return r.logits()[0];
     }
 }
