@@ -39,17 +39,7 @@ public final class IdTokenizer implements Tokenizer {
 
     @Override
     public IncrementalDetokenizer newDetokenizer(boolean skipSpecialTokens) {
-        return new IncrementalDetokenizer() {
-            @Override
-            public String push(int tokenId) {
-                return decode(new int[]{tokenId}, skipSpecialTokens);
-            }
-
-            @Override
-            public String flush() {
-                return "";
-            }
-        };
+        return IncrementalDetokenizer.perToken(this, skipSpecialTokens);
     }
 
     @Override

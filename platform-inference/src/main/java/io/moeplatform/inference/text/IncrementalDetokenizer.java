@@ -15,4 +15,22 @@ public interface IncrementalDetokenizer {
      * becomes U+FFFD).
      */
     String flush();
+
+    /**
+     * For tokenizers whose every token decodes to whole characters on its own (test and id tokenizers): each token's
+     * text is {@code tokenizer.decode([id])}, nothing is ever held back.
+     */
+    static IncrementalDetokenizer perToken(Tokenizer tokenizer, boolean skipSpecialTokens) {
+        return new IncrementalDetokenizer() {
+            @Override
+            public String push(int tokenId) {
+                return tokenizer.decode(new int[]{tokenId}, skipSpecialTokens);
+            }
+
+            @Override
+            public String flush() {
+                return "";
+            }
+        };
+    }
 }

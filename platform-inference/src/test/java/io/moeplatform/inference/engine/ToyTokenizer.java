@@ -57,17 +57,7 @@ final class ToyTokenizer implements Tokenizer {
 
     @Override
     public IncrementalDetokenizer newDetokenizer(boolean skipSpecialTokens) {
-        return new IncrementalDetokenizer() {
-            @Override
-            public String push(int tokenId) {
-                return decode(new int[]{tokenId}, skipSpecialTokens);
-            }
-
-            @Override
-            public String flush() {
-                return "";
-            }
-        };
+        return IncrementalDetokenizer.perToken(this, skipSpecialTokens);
     }
 
     @Override
