@@ -61,6 +61,11 @@ final class CudaBackend implements ModelBackend {
     private final int deviceRoutingTokens = Integer.getInteger("moe.cuda.deviceRoutingTokens", 256);
     /** Linear layers of at most 8 rows run as our GEMV kernel instead of cuBLAS (decode batches). */
     private final boolean smallGemv = Boolean.parseBoolean(System.getProperty("moe.cuda.smallGemv", "true"));
+    /**
+     * Experts with at least this many rows in a step (and fewer than the cuBLAS threshold) run on the tensor-core
+     * grouped kernels (expert_mma.cu), smaller ones on the CUDA-core kernels; 0 turns the tensor-core kernels off.
+     */
+    private final int mmaExpertRows = Integer.getInteger("moe.cuda.mmaExpertRows", 4);
     private final @Nullable StepProfiler profiler;
     private final DecodeGraphs graphs;
     private DecodeGraphs.Mode mode = DecodeGraphs.Mode.EAGER;
@@ -71,7 +76,7 @@ final class CudaBackend implements ModelBackend {
     private final DeviceBuffer expertsTouched;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private final Map<String, PinnedHostBuffer> pinned = new HashMap<>();
-    private final Map<MoeWeights, DeviceBuffer> expertTables = new IdentityHashMap<>();
+    private final Map<MoeWeights, ExpertTable> expertTables = new IdentityHashMap<>();
     private final Map<RotaryEmbedding, DeviceBuffer[]> rotaryTables = new IdentityHashMap<>();
     private final List<CudaActivations> activations = new ArrayList<>();
     private int activationsUsed;
@@ -85,6 +90,12 @@ final class CudaBackend implements ModelBackend {
     /** Every slice of this step has one token: attention runs the split-K decode kernels. */
     private boolean decodeStep;
     private int tableStride;
+
+    /**
+     * Device addresses of one MoE layer's expert matrices: gate, up and down {@code [experts]} u64 arrays, and whether
+     * every matrix is 32-byte aligned (the tensor-core kernels need it).
+     */
+    private record ExpertTable(DeviceBuffer pointers, boolean aligned32) {}
 
     /** One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each. */
     private record KvPool(KvCacheShape shape, int blockSize, int blockCount, DeviceBuffer[] keys,
@@ -522,19 +533,31 @@ final class CudaBackend implements ModelBackend {
         mark("moe align");
         DeviceBuffer activated = device("moe.act", (long) maxTokens * k * inter * 2);
         DeviceBuffer y = device("moe.y", (long) maxTokens * k * hidden * 2);
-        DeviceBuffer table = expertTables.computeIfAbsent(moe, this::expertPointers);
-        DeviceSlice gatePtrs = table.slice(0, experts * 8L);
-        DeviceSlice upPtrs = table.slice(experts * 8L, experts * 8L);
-        DeviceSlice downPtrs = table.slice(2L * experts * 8, experts * 8L);
+        ExpertTable table = expertTables.computeIfAbsent(moe, this::expertPointers);
+        DeviceSlice gatePtrs = table.pointers().slice(0, experts * 8L);
+        DeviceSlice upPtrs = table.pointers().slice(experts * 8L, experts * 8L);
+        DeviceSlice downPtrs = table.pointers().slice(2L * experts * 8, experts * 8L);
         // small steps: every expert in the grouped kernels; large steps (prefill): experts with many rows as cuBLAS
         // GEMMs, which needs their counts on the host (one wait per layer)
         boolean viaHost = tokens > deviceRoutingTokens;
         int maxRows = viaHost ? expertGemmRows : Integer.MAX_VALUE;
         int maxGroups = Math.min(experts, slots);
-        kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, maxRows, activated, hidden, inter,
+        // an expert has at most one row per token, so steps of fewer tokens than mmaExpertRows skip those kernels
+        boolean mma = mmaExpertRows > 0 && tokens >= mmaExpertRows && mmaExpertRows < maxRows
+                && table.aligned32() && StepKernels.mmaFits(hidden, inter);
+        int smallRows = mma ? mmaExpertRows : maxRows;
+        kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, smallRows, activated, hidden, inter,
                 stream);
+        if (mma) {
+            kernels.expertGateUpMma(act(x), layout, gatePtrs, upPtrs, maxGroups, mmaExpertRows, maxRows, activated,
+                    hidden, inter, stream);
+        }
         mark("moe gate_up");
-        kernels.expertDown(activated, layout, downPtrs, maxGroups, maxRows, y, inter, hidden, stream);
+        kernels.expertDown(activated, layout, downPtrs, maxGroups, smallRows, y, inter, hidden, stream);
+        if (mma) {
+            kernels.expertDownMma(activated, layout, downPtrs, maxGroups, mmaExpertRows, maxRows, y, inter, hidden,
+                    stream);
+        }
         mark("moe down");
         if (viaHost) {
             expertGemms(x, moe, layout, activated, y, hidden, inter);
@@ -590,20 +613,25 @@ final class CudaBackend implements ModelBackend {
     }
 
     /** Device addresses of every expert's gate, up and down matrices: three {@code [experts]} u64 arrays. */
-    private DeviceBuffer expertPointers(MoeWeights moe) {
+    private ExpertTable expertPointers(MoeWeights moe) {
         int experts = moe.experts().size();
         DeviceBuffer table = arena.allocate(3L * experts * 8);
+        long addressBits = 0;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment host = a.allocate(3L * experts * 8);
             for (int e = 0; e < experts; e++) {
                 MlpWeights m = moe.experts().get(e);
-                host.setAtIndex(JAVA_LONG, e, ((CudaWeight) m.gate()).memory().address());
-                host.setAtIndex(JAVA_LONG, experts + e, ((CudaWeight) m.up()).memory().address());
-                host.setAtIndex(JAVA_LONG, 2L * experts + e, ((CudaWeight) m.down()).memory().address());
+                long gate = ((CudaWeight) m.gate()).memory().address();
+                long up = ((CudaWeight) m.up()).memory().address();
+                long down = ((CudaWeight) m.down()).memory().address();
+                host.setAtIndex(JAVA_LONG, e, gate);
+                host.setAtIndex(JAVA_LONG, experts + e, up);
+                host.setAtIndex(JAVA_LONG, 2L * experts + e, down);
+                addressBits |= gate | up | down;
             }
             table.copyFromHost(host);
         }
-        return table;
+        return new ExpertTable(table, (addressBits & 31) == 0);
     }
 
     @Override

@@ -26,6 +26,8 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction expertDown;
     /** Lanes per output feature of the down kernel: 8 (expert_down_l8) or 32 (a warp per feature, expert_down). */
     private final int downLanes = Integer.getInteger("moe.cuda.expertDownLanes", 8) == 32 ? 32 : 8;
+    private final CudaFunction expertGateUpMma;
+    private final CudaFunction expertDownMma;
     private final CudaFunction expertCombine;
     private final CudaFunction moeAlign;
     private final CudaFunction fillRandom;
@@ -45,6 +47,8 @@ final class StepKernels implements AutoCloseable {
         stepAttention = module.function("step_attention");
         expertGateUp = module.function("expert_gate_up");
         expertDown = module.function(downLanes == 32 ? "expert_down" : "expert_down_l8");
+        expertGateUpMma = module.function("expert_gate_up_mma");
+        expertDownMma = module.function("expert_down_mma");
         expertCombine = module.function("expert_combine");
         moeAlign = module.function("moe_align");
         fillRandom = module.function("fill_random_bf16");
@@ -125,6 +129,35 @@ final class StepKernels implements AutoCloseable {
                 s, new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
                         .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(maxRows).ptr(y).i32(inter)
                         .i32(hidden));
+    }
+
+    /**
+     * Whether the tensor-core expert kernels (expert_mma.cu) take these shapes: both dimensions multiples of 16 (the
+     * fragments are 16 wide), and the caller checks that every expert matrix is 32-byte aligned.
+     */
+    static boolean mmaFits(int hidden, int inter) {
+        return hidden % 16 == 0 && inter % 16 == 0;
+    }
+
+    /**
+     * Tensor-core gate/up with SiLU·mul fused, for the groups with {@code minRows <= count < maxRows} (the CUDA-core
+     * kernel takes the smaller groups when given {@code maxRows = minRows}).
+     */
+    void expertGateUpMma(DeviceMemory x, MoeLayout layout, DeviceMemory gatePtrs, DeviceMemory upPtrs, int maxGroups,
+            int minRows, int maxRows, DeviceMemory act, int hidden, int inter, CudaStream s) {
+        expertGateUpMma.launch(Dim3.of((inter + 63) / 64, maxGroups), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(x).ptr(layout.rowToken()).ptr(gatePtrs).ptr(upPtrs).ptr(layout.groupExpert())
+                        .ptr(layout.groupStart()).ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows)
+                        .i32(maxRows).ptr(act).i32(hidden).i32(inter));
+    }
+
+    /** Tensor-core down projection for the groups with {@code minRows <= count < maxRows}. */
+    void expertDownMma(DeviceMemory act, MoeLayout layout, DeviceMemory downPtrs, int maxGroups, int minRows,
+            int maxRows, DeviceMemory y, int inter, int hidden, CudaStream s) {
+        expertDownMma.launch(Dim3.of((hidden + 127) / 128, maxGroups), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
+                        .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows).i32(maxRows).ptr(y)
+                        .i32(inter).i32(hidden));
     }
 
     void expertCombine(DeviceMemory y, DeviceMemory slotRow, DeviceMemory weights, @Nullable DeviceMemory shared,
