@@ -1,84 +1,53 @@
 #include "common.cuh"
-#include <mma.h>
 
-// ---- Routed experts on tensor cores: grouped GEMMs for experts with several rows in a step ----
+// ---- Routed experts on tensor cores: grouped GEMMs over the rows of each active expert ----
 // Same grouping and outputs as expert_gate_up / expert_down (decoder_step.cu): group g < *num_groups is expert
 // group_expert[g] with rows [group_start[g], group_start[g] + group_count[g]). These kernels take the groups with
 // min_rows <= count < max_rows (the CUDA-core kernels take the smaller ones, cuBLAS the larger ones in prefill), so
 // both kinds can be launched for the same step (graph-capturable, no host sync) and each group runs exactly once.
 //
-// Tiling: a block owns one group and a strip of output features; rows go in passes of up to 32 (two 16-row
-// fragments, a pass with at most 16 rows runs one), K in chunks of MMA_KCHUNK staged in shared memory
-// ([32, KCHUNK] bf16 A tile, rows past the group's end zeroed). Each warp multiplies the A tile with two 16x16
-// weight fragments per 16-wide K step read straight from global memory (bf16 mma, fp32 accumulate): the weights of
-// an expert are read once per pass, which is the memory roofline at decode sizes, and the A tile (activations)
-// comes from shared memory instead of L1/L2 once per output feature as in the CUDA-core kernels.
-// Weight matrices [n, k] row-major are the col-major B operand (ld = k); every base pointer is 32-byte aligned
-// and k % 16 == 0 (checked by the caller).
-
-using namespace nvcuda;
+// Each warp owns a few 8-feature tiles of one expert and multiplies them with the group's rows by
+// mma.sync.m16n8k16 (bf16 in, fp32 accumulate), 16 rows per m-tile, up to 32 rows per pass. Nothing goes through
+// shared memory: the reduction over K does not depend on the order of k, so both operands use the same permuted k
+// order that lets every lane fetch 16 contiguous bytes. For a 32-wide k step at k0, lane (g = lane / 4, t = lane % 4)
+// loads elements k0 + 8t .. k0 + 8t + 7 (words w0..w3) of weight row n0 + g and of activation rows g and g + 8; the
+// first mma of the step takes (w0, w1), the second (w2, w3), in the register places where m16n8k16 expects
+// k = (2t, 2t + 1) and (2t + 8, 2t + 9). Both operands map logical k the same way, so the dot products are exact
+// sums over all 32 k (in a different order). Weight rows are streamed once per pass with 16-byte loads that bypass
+// L1, MMA_UNROLL k steps in flight per lane; activation rows (a few KB per step) come from L1/L2.
+// Accumulators: lane holds (row g, features 2t, 2t + 1) and (row g + 8, same features) of each tile, so the
+// epilogue (SiLU·mul, bf16 rounding) needs no shuffles. Needs k % 32 == 0 and 16-byte aligned rows (checked by
+// the caller: StepKernels.mmaFits).
 
 #define MMA_WARPS 4
-#define MMA_ROWS 32
-#define MMA_KCHUNK 512
-#define MMA_LD (MMA_KCHUNK + 8)  // padded row (bank spread); 16-row fragment starts stay 32-byte aligned
-#define MMA_UNROLL 4             // K steps whose weight fragments are loaded before their multiplies
+#define MMA_UNROLL 4  // k steps of 32 whose weight loads are issued before their multiplies
 
-typedef wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> FragA;
-typedef wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major> FragB;
-typedef wmma::fragment<wmma::accumulator, 16, 16, 16, float> FragC;
-
-// Shared memory of a block: the A tile during the main loop, then each warp's accumulators ([4][16][16] fp32).
-// (The A tile is held as raw 16-bit words: a __shared__ union cannot have members with constructors.)
-union MmaShared {
-    unsigned short a_bits[MMA_ROWS * MMA_LD];
-    float c[MMA_WARPS][4 * 256];
-    __device__ bf16* a() { return reinterpret_cast<bf16*>(a_bits); }
-    __device__ const bf16* a() const { return reinterpret_cast<const bf16*>(a_bits); }
-};
-
-// Stages rows [r0, r0 + rn) of the pass, columns [k0, k0 + kc), into s.a; src(r) is the row's first element.
-// kc % 8 == 0; rows >= rn are zero.
-template <typename RowPtr>
-__device__ __forceinline__ void stage_a(MmaShared& s, RowPtr src, int rn, int k0, int kc) {
-    const int vecs = kc / 8;
-    for (int i = threadIdx.x; i < MMA_ROWS * vecs; i += blockDim.x) {
-        const int r = i / vecs, v = i % vecs;
-        uint4 val = make_uint4(0, 0, 0, 0);
-        if (r < rn) val = *reinterpret_cast<const uint4*>(src(r) + k0 + v * 8);
-        *reinterpret_cast<uint4*>(s.a() + r * MMA_LD + v * 8) = val;
-    }
+__device__ __forceinline__ uint4 load_stream(const bf16* p) {
+    uint4 v;
+    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p));
+    return v;
 }
 
-// acc[f][j] += A rows 16f.. (f < frags) x B_j over K chunk [k0, k0 + kc), B_j = b[j] + k0 (col-major, ld = k).
-// live[j] false: the fragment is skipped (features past the end), acc[.][j] is left as is.
-__device__ __forceinline__ void mma_chunk(const MmaShared& s, const bf16* b0, const bf16* b1, bool live0,
-                                          bool live1, int k, int kc, int frags, FragC (&acc)[2][2]) {
-    for (int kk = 0; kk < kc; kk += 16 * MMA_UNROLL) {
-        FragB fb[MMA_UNROLL][2];
-#pragma unroll
-        for (int u = 0; u < MMA_UNROLL; u++) {
-            const int ks = kk + 16 * u;
-            if (ks < kc) {
-                if (live0) wmma::load_matrix_sync(fb[u][0], b0 + ks, k);
-                if (live1) wmma::load_matrix_sync(fb[u][1], b1 + ks, k);
-            }
-        }
-#pragma unroll
-        for (int u = 0; u < MMA_UNROLL; u++) {
-            const int ks = kk + 16 * u;
-            if (ks >= kc) break;
-#pragma unroll
-            for (int f = 0; f < 2; f++) {
-                if (f < frags) {
-                    FragA fa;
-                    wmma::load_matrix_sync(fa, s.a() + f * 16 * MMA_LD + ks, MMA_LD);
-                    if (live0) wmma::mma_sync(acc[f][0], fa, fb[u][0], acc[f][0]);
-                    if (live1) wmma::mma_sync(acc[f][1], fa, fb[u][1], acc[f][1]);
-                }
-            }
-        }
-    }
+__device__ __forceinline__ uint4 load_row(const bf16* p) {
+    return p != nullptr ? *reinterpret_cast<const uint4*>(p) : make_uint4(0, 0, 0, 0);
+}
+
+// d += A (16 x 16) * B (16 x 8): a0..a3 and b0, b1 as m16n8k16 lays them out (see above).
+__device__ __forceinline__ void mma16816(float (&d)[4], unsigned a0, unsigned a1, unsigned a2, unsigned a3,
+                                         unsigned b0, unsigned b1) {
+    asm volatile(
+            "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+            "{%0, %1, %2, %3};"
+            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+            : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+// Both mmas of one 32-wide k step: lo = activation row g (+16m), hi = row g + 8 (+16m), b = weight row n0 + g.
+__device__ __forceinline__ void mma_k32(float (&d)[4], const uint4& lo, const uint4& hi, const uint4& b) {
+    mma16816(d, lo.x, hi.x, lo.y, hi.y, b.x, b.y);
+    mma16816(d, lo.z, hi.z, lo.w, hi.w, b.z, b.w);
 }
 
 // The group of this block, or false when the block has nothing to do (past *num_groups or outside the row range).
@@ -94,59 +63,82 @@ __device__ __forceinline__ bool mma_group(const int* group_expert, const int* gr
     return true;
 }
 
+// rows[i] = first element (plus the lane's k offset) of pass row g + 8i, null past the pass's rn rows.
+// Rows are the tokens' rows of x (gather) when row_token is given, else consecutive rows from `first`.
+__device__ __forceinline__ void pass_rows(const bf16* (&rows)[4], const bf16* base, const int* row_token,
+                                          long long first, int rn, int ld, int g, int t) {
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int r = g + 8 * i;
+        if (r < rn) {
+            const long long src = row_token != nullptr ? row_token[first + r] : first + r;
+            rows[i] = base + src * ld + 8 * t;
+        } else {
+            rows[i] = nullptr;
+        }
+    }
+}
+
 // act[r, n] = bf16( bf16(silu(bf16(x[src(r)] . Wg_e[n]))) * bf16(x[src(r)] . Wu_e[n]) ), src(r) = row_token[r],
 // for the rows r of each group with min_rows <= count < max_rows. x [tokens, k], act [rows, inter].
-// Warp w of block b: features n0 = 64 b + 16 w .. n0 + 15 of gate (fragment 0) and up (fragment 1).
-// grid = (ceil(inter / 64), groups), block = 128. inter % 16 == 0, k % 16 == 0.
+// Warp w of block b: features n0 = 32 b + 8 w .. n0 + 7, a gate tile and an up tile.
+// grid = (ceil(inter / 32), groups), block = 128. inter % 8 == 0, k % 32 == 0.
 extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32)
 expert_gate_up_mma(const bf16* __restrict__ x, const int* __restrict__ row_token,
                    const unsigned long long* __restrict__ gate_ptrs, const unsigned long long* __restrict__ up_ptrs,
                    const int* __restrict__ group_expert, const int* __restrict__ group_start,
                    const int* __restrict__ group_count, const int* __restrict__ num_groups, int min_rows,
                    int max_rows, bf16* __restrict__ act, int k, int inter) {
-    __shared__ __align__(128) MmaShared s;
     int e, start, count;
     if (!mma_group(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count)) return;
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int n0 = blockIdx.x * (16 * MMA_WARPS) + warp * 16;
-    const bool live = n0 < inter;
-    const bf16* wg = reinterpret_cast<const bf16*>(gate_ptrs[e]) + (long long)(live ? n0 : 0) * k;
-    const bf16* wu = reinterpret_cast<const bf16*>(up_ptrs[e]) + (long long)(live ? n0 : 0) * k;
-    for (int r0 = 0; r0 < count; r0 += MMA_ROWS) {
-        const int rn = min(MMA_ROWS, count - r0);
-        const int frags = rn > 16 ? 2 : 1;
-        FragC acc[2][2];
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int n0 = blockIdx.x * (8 * MMA_WARPS) + warp * 8;
+    if (n0 >= inter) return;  // no block-wide barriers below
+    const bf16* wg = reinterpret_cast<const bf16*>(gate_ptrs[e]) + (long long)(n0 + g) * k + 8 * t;
+    const bf16* wu = reinterpret_cast<const bf16*>(up_ptrs[e]) + (long long)(n0 + g) * k + 8 * t;
+    for (int r0 = 0; r0 < count; r0 += 32) {
+        const int rn = min(32, count - r0);
+        const bf16* rows[4];
+        pass_rows(rows, x, row_token, start + r0, rn, k, g, t);
+        float cg[2][4] = {}, cu[2][4] = {};
+        for (int kb = 0; kb < k; kb += 32 * MMA_UNROLL) {
+            uint4 bg[MMA_UNROLL], bu[MMA_UNROLL];
 #pragma unroll
-        for (int f = 0; f < 2; f++) {
-            wmma::fill_fragment(acc[f][0], 0.0f);
-            wmma::fill_fragment(acc[f][1], 0.0f);
-        }
-        const int* tokens = row_token + start + r0;
-        for (int k0 = 0; k0 < k; k0 += MMA_KCHUNK) {
-            const int kc = min(MMA_KCHUNK, k - k0);
-            __syncthreads();  // the previous chunk's (or pass's) readers are done with s
-            stage_a(s, [&](int r) { return x + (long long)tokens[r] * k; }, rn, k0, kc);
-            __syncthreads();
-            mma_chunk(s, wg + k0, wu + k0, live, live, k, kc, frags, acc);
-        }
-        __syncthreads();  // s.a -> s.c
-        if (live) {
-            float* c = s.c[warp];
-#pragma unroll
-            for (int f = 0; f < 2; f++) {
-                if (f < frags) {
-                    wmma::store_matrix_sync(c + f * 512, acc[f][0], 16, wmma::mem_row_major);
-                    wmma::store_matrix_sync(c + f * 512 + 256, acc[f][1], 16, wmma::mem_row_major);
+            for (int u = 0; u < MMA_UNROLL; u++) {
+                if (kb + 32 * u < k) {
+                    bg[u] = load_stream(wg + kb + 32 * u);
+                    bu[u] = load_stream(wu + kb + 32 * u);
                 }
             }
-            __syncwarp();
-            for (int i = lane; i < frags * 256; i += 32) {
-                const int f = i >> 8, rc = i & 255, r = f * 16 + (rc >> 4), col = rc & 15;
+#pragma unroll
+            for (int u = 0; u < MMA_UNROLL; u++) {
+                const int kk = kb + 32 * u;
+                if (kk >= k) break;
+#pragma unroll
+                for (int m = 0; m < 2; m++) {
+                    if (m == 0 || rn > 16) {
+                        const uint4 lo = load_row(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
+                        const uint4 hi = load_row(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
+                        mma_k32(cg[m], lo, hi, bg[u]);
+                        mma_k32(cu[m], lo, hi, bu[u]);
+                    }
+                }
+            }
+        }
+#pragma unroll
+        for (int m = 0; m < 2; m++) {
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const int r = 16 * m + 8 * h + g;
                 if (r < rn) {
-                    const float gq = round_bf16(c[f * 512 + rc]);
-                    const float up = round_bf16(c[f * 512 + 256 + rc]);
-                    act[(long long)(start + r0 + r) * inter + n0 + col] =
-                            to_bf16(round_bf16(gq / (1.0f + __expf(-gq))) * up);
+                    float v[2];
+#pragma unroll
+                    for (int j = 0; j < 2; j++) {
+                        const float gq = round_bf16(cg[m][2 * h + j]);
+                        v[j] = round_bf16(gq / (1.0f + __expf(-gq))) * round_bf16(cu[m][2 * h + j]);
+                    }
+                    *reinterpret_cast<__nv_bfloat162*>(act + (long long)(start + r0 + r) * inter + n0 + 2 * t) =
+                            __floats2bfloat162_rn(v[0], v[1]);
                 }
             }
         }
@@ -154,53 +146,61 @@ expert_gate_up_mma(const bf16* __restrict__ x, const int* __restrict__ row_token
 }
 
 // y[r, n] = bf16(act[r] . Wd_e[n]) for the rows r of each group with min_rows <= count < max_rows;
-// act [rows, inter], y [rows, hidden]. Warp w of block b: features n0 = 128 b + 32 w .. n0 + 31 (two fragments).
-// grid = (ceil(hidden / 128), groups), block = 128. hidden % 16 == 0, inter % 16 == 0.
+// act [rows, inter], y [rows, hidden]. Warp w of block b: features n0 = 64 b + 16 w .. n0 + 15 (two tiles).
+// grid = (ceil(hidden / 64), groups), block = 128. hidden % 16 == 0, inter % 32 == 0.
 extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32)
 expert_down_mma(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
                 const int* __restrict__ group_expert, const int* __restrict__ group_start,
                 const int* __restrict__ group_count, const int* __restrict__ num_groups, int min_rows, int max_rows,
                 bf16* __restrict__ y, int inter, int hidden) {
-    __shared__ __align__(128) MmaShared s;
     int e, start, count;
     if (!mma_group(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count)) return;
-    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-    const int n0 = blockIdx.x * (32 * MMA_WARPS) + warp * 32;
-    const bool live0 = n0 < hidden, live1 = n0 + 16 < hidden;
-    const bf16* wd = reinterpret_cast<const bf16*>(down_ptrs[e]);
-    const bf16* b0 = wd + (long long)(live0 ? n0 : 0) * inter;
-    const bf16* b1 = wd + (long long)(live1 ? n0 + 16 : 0) * inter;
-    for (int r0 = 0; r0 < count; r0 += MMA_ROWS) {
-        const int rn = min(MMA_ROWS, count - r0);
-        const int frags = rn > 16 ? 2 : 1;
-        FragC acc[2][2];
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int n0 = blockIdx.x * (16 * MMA_WARPS) + warp * 16;
+    if (n0 >= hidden) return;
+    const bf16* w0 = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(n0 + g) * inter + 8 * t;
+    const bf16* w1 = w0 + 8LL * inter;
+    for (int r0 = 0; r0 < count; r0 += 32) {
+        const int rn = min(32, count - r0);
+        const bf16* rows[4];
+        pass_rows(rows, act, nullptr, start + r0, rn, inter, g, t);
+        float c0[2][4] = {}, c1[2][4] = {};
+        for (int kb = 0; kb < inter; kb += 32 * MMA_UNROLL) {
+            uint4 b0[MMA_UNROLL], b1[MMA_UNROLL];
 #pragma unroll
-        for (int f = 0; f < 2; f++) {
-            wmma::fill_fragment(acc[f][0], 0.0f);
-            wmma::fill_fragment(acc[f][1], 0.0f);
-        }
-        const bf16* rows = act + (long long)(start + r0) * inter;
-        for (int k0 = 0; k0 < inter; k0 += MMA_KCHUNK) {
-            const int kc = min(MMA_KCHUNK, inter - k0);
-            __syncthreads();
-            stage_a(s, [&](int r) { return rows + (long long)r * inter; }, rn, k0, kc);
-            __syncthreads();
-            mma_chunk(s, b0 + k0, b1 + k0, live0, live1, inter, kc, frags, acc);
-        }
-        __syncthreads();
-        float* c = s.c[warp];
+            for (int u = 0; u < MMA_UNROLL; u++) {
+                if (kb + 32 * u < inter) {
+                    b0[u] = load_stream(w0 + kb + 32 * u);
+                    b1[u] = load_stream(w1 + kb + 32 * u);
+                }
+            }
 #pragma unroll
-        for (int f = 0; f < 2; f++) {
-            if (f < frags) {
-                wmma::store_matrix_sync(c + f * 512, acc[f][0], 16, wmma::mem_row_major);
-                wmma::store_matrix_sync(c + f * 512 + 256, acc[f][1], 16, wmma::mem_row_major);
+            for (int u = 0; u < MMA_UNROLL; u++) {
+                const int kk = kb + 32 * u;
+                if (kk >= inter) break;
+#pragma unroll
+                for (int m = 0; m < 2; m++) {
+                    if (m == 0 || rn > 16) {
+                        const uint4 lo = load_row(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
+                        const uint4 hi = load_row(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
+                        mma_k32(c0[m], lo, hi, b0[u]);
+                        mma_k32(c1[m], lo, hi, b1[u]);
+                    }
+                }
             }
         }
-        __syncwarp();
-        for (int i = lane; i < frags * 512; i += 32) {
-            const int f = i >> 9, j = (i >> 8) & 1, rc = i & 255, r = f * 16 + (rc >> 4);
-            const int n = n0 + 16 * j + (rc & 15);
-            if (r < rn && n < hidden) y[(long long)(start + r0 + r) * hidden + n] = to_bf16(c[i]);
+#pragma unroll
+        for (int m = 0; m < 2; m++) {
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const int r = 16 * m + 8 * h + g;
+                if (r < rn) {
+                    bf16* out = y + (long long)(start + r0 + r) * hidden + n0 + 2 * t;
+                    *reinterpret_cast<__nv_bfloat162*>(out) = __floats2bfloat162_rn(c0[m][2 * h], c0[m][2 * h + 1]);
+                    *reinterpret_cast<__nv_bfloat162*>(out + 8) =
+                            __floats2bfloat162_rn(c1[m][2 * h], c1[m][2 * h + 1]);
+                }
+            }
         }
     }
 }

@@ -64,9 +64,21 @@ final class CudaBackend implements ModelBackend {
     /**
      * Experts with at least this many rows in a step (and fewer than the cuBLAS threshold) run on the tensor-core
      * grouped kernels (expert_mma.cu), smaller ones on the CUDA-core kernels; 0 turns the tensor-core kernels off.
+     * Default 1 (every group): measured on an H100 the tensor-core kernels were as fast at batch 1 and faster from
+     * batch 8 on (qwen3-30b-a3b batch 64: 28.2 ms/step vs 33.7 with 4 and 40.4 without; PERF-NOTES.md).
      */
-    private final int mmaExpertRows = Integer.getInteger("moe.cuda.mmaExpertRows", 4);
+    private final int mmaExpertRows = Integer.getInteger("moe.cuda.mmaExpertRows", 1);
     private final @Nullable StepProfiler profiler;
+    /**
+     * Operations held back so that the next one can take them into its launch, with the same math and roundings: a
+     * residual {@code add} becomes the residual input of the following RMSNorm of the same tensor (rmsnorm's fused
+     * residual), and per-head q/k RMSNorms plus the RoPE of q and k become one {@code qk_norm_rope}. Any other
+     * operation launches what is pending first ({@link #flushPending}).
+     */
+    private final boolean fuse = Boolean.parseBoolean(System.getProperty("moe.cuda.fuse", "true"));
+    private @Nullable PendingAdd pendingAdd;
+    private final List<PendingNorm> pendingNorms = new ArrayList<>(2);
+    private @Nullable PendingRotary pendingRotary;
     private final DecodeGraphs graphs;
     private DecodeGraphs.Mode mode = DecodeGraphs.Mode.EAGER;
     private DecodeGraphs.@Nullable Key graphKey;
@@ -93,9 +105,15 @@ final class CudaBackend implements ModelBackend {
 
     /**
      * Device addresses of one MoE layer's expert matrices: gate, up and down {@code [experts]} u64 arrays, and whether
-     * every matrix is 32-byte aligned (the tensor-core kernels need it).
+     * every matrix is 16-byte aligned (the tensor-core kernels load 16-byte pieces).
      */
-    private record ExpertTable(DeviceBuffer pointers, boolean aligned32) {}
+    private record ExpertTable(DeviceBuffer pointers, boolean aligned16) {}
+
+    private record PendingAdd(Tensor acc, Tensor x) {}
+
+    private record PendingNorm(Tensor x, Tensor weight, float eps, int groupSize) {}
+
+    private record PendingRotary(Tensor x, int headDim, RotaryEmbedding rope) {}
 
     /** One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each. */
     private record KvPool(KvCacheShape shape, int blockSize, int blockCount, DeviceBuffer[] keys,
@@ -212,10 +230,13 @@ final class CudaBackend implements ModelBackend {
     public void beginStep(StepBatch batch) {
         context.bindToCurrentThread();
         if (profiler != null) {
-            mark("logits + host until next step");
+            mark("host between steps (scheduler, uploads)");
             profiler.collect();
         }
         KvPool pool = requireKv();
+        pendingAdd = null; // left over only if the previous step failed half-way
+        pendingNorms.clear();
+        pendingRotary = null;
         this.batch = batch;
         slices = batch.slices();
         realTokens = batch.tokenCount();
@@ -369,6 +390,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         CudaWeight w = (CudaWeight) table;
         moeKernels.embeddingGather(w.memory(), stepInts(0, tokens), act(out), tokens, w.columns(), w.rows(), stream);
         mark("embed");
@@ -379,9 +401,47 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        if (pendingAdd != null && pendingAdd.acc() == x && groupSize == x.columns() && out != pendingAdd.x()) {
+            // x += delta, then out = norm(x): rmsnorm with x as its residual stream
+            moeKernels.rmsNorm(act(pendingAdd.x()), act(x), ((CudaWeight) weight).memory(), act(out), tokens,
+                    groupSize, eps, stream);
+            pendingAdd = null;
+            mark("add + rmsnorm");
+            return;
+        }
+        if (fuse && x == out && groupSize < x.columns() && x.columns() % groupSize == 0 && groupSize % 2 == 0
+                && groupSize <= StepKernels.QK_ROPE_MAX_HEAD_DIM && pendingAdd == null && pendingRotary == null
+                && pendingNorms.size() < 2) {
+            pendingNorms.add(new PendingNorm(x, weight, eps, groupSize)); // per-head q/k norm: RoPE may follow
+            return;
+        }
+        flushPending();
+        launchRmsNorm(x, weight, eps, groupSize, out);
+    }
+
+    private void launchRmsNorm(Tensor x, Tensor weight, float eps, int groupSize, Tensor out) {
         int rows = tokens * x.columns() / groupSize;
         moeKernels.rmsNorm(act(x), null, ((CudaWeight) weight).memory(), act(out), rows, groupSize, eps, stream);
         mark("rmsnorm");
+    }
+
+    /** Launches the operations held back for fusion, in their order (see {@link #fuse}). */
+    private void flushPending() {
+        if (pendingAdd != null) {
+            kernels.add(act(pendingAdd.acc()), act(pendingAdd.x()), (long) tokens * pendingAdd.acc().columns(),
+                    stream);
+            pendingAdd = null;
+            mark("add");
+        }
+        for (PendingNorm n : pendingNorms) {
+            launchRmsNorm(n.x(), n.weight(), n.eps(), n.groupSize(), n.x());
+        }
+        pendingNorms.clear();
+        if (pendingRotary != null) {
+            PendingRotary r = pendingRotary;
+            pendingRotary = null;
+            launchRotary(r.x(), r.headDim(), r.rope());
+        }
     }
 
     @Override
@@ -389,6 +449,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         CudaWeight w = (CudaWeight) weight;
         matmul(act(x), w.memory(), act(out), tokens, w.rows(), w.columns(), false);
         if (bias != null) {
@@ -402,6 +463,50 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        if (pendingAdd == null && fuse && headDim % 2 == 0 && headDim <= StepKernels.QK_ROPE_MAX_HEAD_DIM
+                && pendingNorms.stream().allMatch(n -> n.groupSize() == headDim)) {
+            if (pendingRotary == null) {
+                pendingRotary = new PendingRotary(x, headDim, rope); // q: k's RoPE comes next
+                return;
+            }
+            if (pendingRotary.rope() == rope && pendingRotary.headDim() == headDim && pendingRotary.x() != x
+                    && fusedQkRope(pendingRotary.x(), x, headDim, rope)) {
+                return;
+            }
+        }
+        flushPending();
+        launchRotary(x, headDim, rope);
+    }
+
+    /** q's RoPE is pending, k's comes: one qk_norm_rope for both, with the pending norms of q and k, if they fit. */
+    private boolean fusedQkRope(Tensor q, Tensor k, int headDim, RotaryEmbedding rope) {
+        PendingNorm qNorm = null;
+        PendingNorm kNorm = null;
+        for (PendingNorm n : pendingNorms) {
+            if (n.x() == q && qNorm == null) {
+                qNorm = n;
+            } else if (n.x() == k && kNorm == null) {
+                kNorm = n;
+            } else {
+                return false;
+            }
+        }
+        if (qNorm != null && kNorm != null && qNorm.eps() != kNorm.eps()) {
+            return false;
+        }
+        float eps = qNorm != null ? qNorm.eps() : kNorm != null ? kNorm.eps() : 0f;
+        DeviceBuffer[] cs = rotaryTables.computeIfAbsent(rope, r -> rotaryTable(r, headDim));
+        kernels.qkNormRope(act(q), act(k), stepInts(1, tokens), cs[0], cs[1],
+                qNorm == null ? null : ((CudaWeight) qNorm.weight()).memory(),
+                kNorm == null ? null : ((CudaWeight) kNorm.weight()).memory(), q.columns() / headDim,
+                k.columns() / headDim, headDim, tokens, eps, stream);
+        pendingNorms.clear();
+        pendingRotary = null;
+        mark("q/k norm + rope");
+        return true;
+    }
+
+    private void launchRotary(Tensor x, int headDim, RotaryEmbedding rope) {
         DeviceBuffer[] cs = rotaryTables.computeIfAbsent(rope, r -> rotaryTable(r, headDim));
         kernels.rope(act(x), stepInts(1, tokens), cs[0], cs[1], x.columns() / headDim, headDim, tokens, stream);
         mark("rope");
@@ -436,6 +541,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         KvPool pool = requireKv();
         int kvDim = shape.kvHeads() * shape.headDim();
         if (shape.headDim() > 256 || shape.headDim() % 2 != 0) {
@@ -483,6 +589,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         dense(act(x), mlp, act(out));
         mark("dense mlp");
     }
@@ -507,6 +614,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         int experts = moe.experts().size();
         int k = moe.topK();
         int hidden = x.columns();
@@ -544,16 +652,21 @@ final class CudaBackend implements ModelBackend {
         int maxGroups = Math.min(experts, slots);
         // an expert has at most one row per token, so steps of fewer tokens than mmaExpertRows skip those kernels
         boolean mma = mmaExpertRows > 0 && tokens >= mmaExpertRows && mmaExpertRows < maxRows
-                && table.aligned32() && StepKernels.mmaFits(hidden, inter);
+                && table.aligned16() && StepKernels.mmaFits(hidden, inter);
         int smallRows = mma ? mmaExpertRows : maxRows;
-        kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, smallRows, activated, hidden, inter,
-                stream);
+        boolean small = smallRows > 1; // a group has at least one row
+        if (small) {
+            kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, smallRows, activated, hidden, inter,
+                    stream);
+        }
         if (mma) {
             kernels.expertGateUpMma(act(x), layout, gatePtrs, upPtrs, maxGroups, mmaExpertRows, maxRows, activated,
                     hidden, inter, stream);
         }
         mark("moe gate_up");
-        kernels.expertDown(activated, layout, downPtrs, maxGroups, smallRows, y, inter, hidden, stream);
+        if (small) {
+            kernels.expertDown(activated, layout, downPtrs, maxGroups, smallRows, y, inter, hidden, stream);
+        }
         if (mma) {
             kernels.expertDownMma(activated, layout, downPtrs, maxGroups, mmaExpertRows, maxRows, y, inter, hidden,
                     stream);
@@ -631,7 +744,7 @@ final class CudaBackend implements ModelBackend {
             }
             table.copyFromHost(host);
         }
-        return new ExpertTable(table, (addressBits & 31) == 0);
+        return new ExpertTable(table, (addressBits & 15) == 0);
     }
 
     @Override
@@ -639,8 +752,11 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
-        kernels.add(act(acc), act(x), (long) tokens * acc.columns(), stream);
-        mark("add");
+        flushPending();
+        pendingAdd = new PendingAdd(acc, x);
+        if (!fuse) {
+            flushPending();
+        }
     }
 
     /**
@@ -652,6 +768,7 @@ final class CudaBackend implements ModelBackend {
      */
     @Override
     public StepResult logits(Tensor hidden, Tensor norm, float eps, Tensor lmHead) {
+        flushPending();
         finishGraphedStep();
         int h = hidden.columns();
         CudaWeight head = (CudaWeight) lmHead;
@@ -693,15 +810,18 @@ final class CudaBackend implements ModelBackend {
         // gather the rows (the embedding kernel with the step's hidden states as the table), norm, project
         moeKernels.embeddingGather(act(hidden), rowDevice, selected, outputs, h, tokens, stream);
         moeKernels.rmsNorm(selected, null, ((CudaWeight) norm).memory(), selected, outputs, h, eps, stream);
+        mark("logits rows + final norm");
         DeviceBuffer out = device("logits.out", (long) maxLogitRows * vocab * 4);
         float[][] logits = new float[outputs][];
         int[] tokenIds = new int[outputs];
         Arrays.fill(tokenIds, -1);
         if (greedyRows > 0) {
             int limit = Math.min(vocab, batch.greedyVocabulary());
-            cublas.linear(selected, head.memory(), out, greedyRows, limit, h, true);
+            matmul(selected, head.memory(), out, greedyRows, limit, h, true);
+            mark("lm_head (greedy rows)");
             DeviceBuffer ids = device("logits.ids", maxLogitRows * 4L);
             moeKernels.argmax(out, ids, greedyRows, limit, stream);
+            mark("argmax");
             MemorySegment hostIds = pinned("logits.ids", maxLogitRows * 4L).segment().asSlice(0, greedyRows * 4L);
             ids.copyToHost(hostIds);
             for (int i = 0; i < greedyRows; i++) {

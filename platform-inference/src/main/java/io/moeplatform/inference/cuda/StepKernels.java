@@ -21,6 +21,7 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction siluMulSplit;
     private final CudaFunction ropeRows;
     private final CudaFunction kvWrite;
+    private final CudaFunction qkNormRope;
     private final CudaFunction stepAttention;
     private final CudaFunction expertGateUp;
     private final CudaFunction expertDown;
@@ -44,6 +45,7 @@ final class StepKernels implements AutoCloseable {
         siluMulSplit = module.function("silu_mul_split");
         ropeRows = module.function("rope_rows");
         kvWrite = module.function("kv_write");
+        qkNormRope = module.function("qk_norm_rope");
         stepAttention = module.function("step_attention");
         expertGateUp = module.function("expert_gate_up");
         expertDown = module.function(downLanes == 32 ? "expert_down" : "expert_down_l8");
@@ -77,6 +79,26 @@ final class StepKernels implements AutoCloseable {
         long n = (long) tokens * heads * (headDim / 2);
         ropeRows.launch(Dim3.of(blocks(n)), Dim3.of(THREADS), 0, s, new KernelArgs().ptr(x).ptr(positions).ptr(cos)
                 .ptr(sin).i32(heads).i32(headDim).i32(tokens));
+    }
+
+    /** Most head size {@link #qkNormRope} takes. */
+    static final int QK_ROPE_MAX_HEAD_DIM = 512;
+
+    /**
+     * Per-head RMSNorm (when qNorm / kNorm [headDim] are given) and RoPE in place on every head of q
+     * [tokens, qHeads * headDim] and k [tokens, kvHeads * headDim], one launch (qk_norm_rope).
+     */
+    void qkNormRope(DeviceMemory q, DeviceMemory k, DeviceMemory positions, DeviceMemory cos, DeviceMemory sin,
+            @Nullable DeviceMemory qNorm, @Nullable DeviceMemory kNorm, int qHeads, int kvHeads, int headDim,
+            int tokens, float eps, CudaStream s) {
+        if (headDim % 2 != 0 || headDim > QK_ROPE_MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("qk_norm_rope takes even head sizes up to " + QK_ROPE_MAX_HEAD_DIM
+                    + ", got " + headDim);
+        }
+        long warps = (long) tokens * (qHeads + kvHeads);
+        qkNormRope.launch(Dim3.of((int) ((warps + 3) / 4)), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(q).ptr(k).ptr(positions).ptr(cos).ptr(sin).ptr(qNorm).ptr(kNorm).i32(qHeads)
+                        .i32(kvHeads).i32(headDim).i32(tokens).f32(eps));
     }
 
     void kvWrite(DeviceMemory k, DeviceMemory v, DeviceMemory slots, DeviceMemory kCache, DeviceMemory vCache,
@@ -132,11 +154,11 @@ final class StepKernels implements AutoCloseable {
     }
 
     /**
-     * Whether the tensor-core expert kernels (expert_mma.cu) take these shapes: both dimensions multiples of 16 (the
-     * fragments are 16 wide), and the caller checks that every expert matrix is 32-byte aligned.
+     * Whether the tensor-core expert kernels (expert_mma.cu) take these shapes: both dimensions are a K of one of the
+     * two kernels, which step K by 32; the caller also checks that every expert matrix is 16-byte aligned.
      */
     static boolean mmaFits(int hidden, int inter) {
-        return hidden % 16 == 0 && inter % 16 == 0;
+        return hidden % 32 == 0 && inter % 32 == 0;
     }
 
     /**
@@ -145,7 +167,7 @@ final class StepKernels implements AutoCloseable {
      */
     void expertGateUpMma(DeviceMemory x, MoeLayout layout, DeviceMemory gatePtrs, DeviceMemory upPtrs, int maxGroups,
             int minRows, int maxRows, DeviceMemory act, int hidden, int inter, CudaStream s) {
-        expertGateUpMma.launch(Dim3.of((inter + 63) / 64, maxGroups), Dim3.of(128), 0, s,
+        expertGateUpMma.launch(Dim3.of((inter + 31) / 32, maxGroups), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(x).ptr(layout.rowToken()).ptr(gatePtrs).ptr(upPtrs).ptr(layout.groupExpert())
                         .ptr(layout.groupStart()).ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows)
                         .i32(maxRows).ptr(act).i32(hidden).i32(inter));
@@ -154,7 +176,7 @@ final class StepKernels implements AutoCloseable {
     /** Tensor-core down projection for the groups with {@code minRows <= count < maxRows}. */
     void expertDownMma(DeviceMemory act, MoeLayout layout, DeviceMemory downPtrs, int maxGroups, int minRows,
             int maxRows, DeviceMemory y, int inter, int hidden, CudaStream s) {
-        expertDownMma.launch(Dim3.of((hidden + 127) / 128, maxGroups), Dim3.of(128), 0, s,
+        expertDownMma.launch(Dim3.of((hidden + 63) / 64, maxGroups), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
                         .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows).i32(maxRows).ptr(y)
                         .i32(inter).i32(hidden));
