@@ -79,6 +79,37 @@ __device__ __forceinline__ void pass_rows(const bf16* (&rows)[4], const bf16* ba
     }
 }
 
+// One pass of up to 32 rows over the whole K: c0 += rows x B0, c1 += rows x B1, where b0 / b1 point at the lane's
+// first element of two 8-feature weight tiles (row n0 + g of each, k offset 8t) and rows[] come from pass_rows.
+// Weight loads of MMA_UNROLL k steps are issued before their multiplies.
+__device__ __forceinline__ void mma_pass(const bf16* const (&rows)[4], int rn, const bf16* b0, const bf16* b1, int k,
+                                         float (&c0)[2][4], float (&c1)[2][4]) {
+    for (int kb = 0; kb < k; kb += 32 * MMA_UNROLL) {
+        uint4 w0[MMA_UNROLL], w1[MMA_UNROLL];
+#pragma unroll
+        for (int u = 0; u < MMA_UNROLL; u++) {
+            if (kb + 32 * u < k) {
+                w0[u] = load_stream(b0 + kb + 32 * u);
+                w1[u] = load_stream(b1 + kb + 32 * u);
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < MMA_UNROLL; u++) {
+            const int kk = kb + 32 * u;
+            if (kk >= k) break;
+#pragma unroll
+            for (int m = 0; m < 2; m++) {
+                if (m == 0 || rn > 16) {
+                    const uint4 lo = load_row(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
+                    const uint4 hi = load_row(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
+                    mma_k32(c0[m], lo, hi, w0[u]);
+                    mma_k32(c1[m], lo, hi, w1[u]);
+                }
+            }
+        }
+    }
+}
+
 // act[r, n] = bf16( bf16(silu(bf16(x[src(r)] . Wg_e[n]))) * bf16(x[src(r)] . Wu_e[n]) ), src(r) = row_token[r],
 // for the rows r of each group with min_rows <= count < max_rows. x [tokens, k], act [rows, inter].
 // Warp w of block b: features n0 = 32 b + 8 w .. n0 + 7, a gate tile and an up tile.
@@ -101,30 +132,7 @@ expert_gate_up_mma(const bf16* __restrict__ x, const int* __restrict__ row_token
         const bf16* rows[4];
         pass_rows(rows, x, row_token, start + r0, rn, k, g, t);
         float cg[2][4] = {}, cu[2][4] = {};
-        for (int kb = 0; kb < k; kb += 32 * MMA_UNROLL) {
-            uint4 bg[MMA_UNROLL], bu[MMA_UNROLL];
-#pragma unroll
-            for (int u = 0; u < MMA_UNROLL; u++) {
-                if (kb + 32 * u < k) {
-                    bg[u] = load_stream(wg + kb + 32 * u);
-                    bu[u] = load_stream(wu + kb + 32 * u);
-                }
-            }
-#pragma unroll
-            for (int u = 0; u < MMA_UNROLL; u++) {
-                const int kk = kb + 32 * u;
-                if (kk >= k) break;
-#pragma unroll
-                for (int m = 0; m < 2; m++) {
-                    if (m == 0 || rn > 16) {
-                        const uint4 lo = load_row(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
-                        const uint4 hi = load_row(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
-                        mma_k32(cg[m], lo, hi, bg[u]);
-                        mma_k32(cu[m], lo, hi, bu[u]);
-                    }
-                }
-            }
-        }
+        mma_pass(rows, rn, wg, wu, k, cg, cu);
 #pragma unroll
         for (int m = 0; m < 2; m++) {
 #pragma unroll
@@ -165,30 +173,7 @@ expert_down_mma(const bf16* __restrict__ act, const unsigned long long* __restri
         const bf16* rows[4];
         pass_rows(rows, act, nullptr, start + r0, rn, inter, g, t);
         float c0[2][4] = {}, c1[2][4] = {};
-        for (int kb = 0; kb < inter; kb += 32 * MMA_UNROLL) {
-            uint4 b0[MMA_UNROLL], b1[MMA_UNROLL];
-#pragma unroll
-            for (int u = 0; u < MMA_UNROLL; u++) {
-                if (kb + 32 * u < inter) {
-                    b0[u] = load_stream(w0 + kb + 32 * u);
-                    b1[u] = load_stream(w1 + kb + 32 * u);
-                }
-            }
-#pragma unroll
-            for (int u = 0; u < MMA_UNROLL; u++) {
-                const int kk = kb + 32 * u;
-                if (kk >= inter) break;
-#pragma unroll
-                for (int m = 0; m < 2; m++) {
-                    if (m == 0 || rn > 16) {
-                        const uint4 lo = load_row(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
-                        const uint4 hi = load_row(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
-                        mma_k32(c0[m], lo, hi, b0[u]);
-                        mma_k32(c1[m], lo, hi, b1[u]);
-                    }
-                }
-            }
-        }
+        mma_pass(rows, rn, w0, w1, inter, c0, c1);
 #pragma unroll
         for (int m = 0; m < 2; m++) {
 #pragma unroll
