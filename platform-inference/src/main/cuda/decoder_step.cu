@@ -290,3 +290,59 @@ extern "C" __global__ void expert_combine(const bf16* __restrict__ y, const int*
         out[(long long)t * hidden + d] = to_bf16(s);
     }
 }
+
+#define QK_ROPE_MAX_PAIRS 8  // head_dim <= 512
+
+// Per-head RMSNorm (when the head's weight is given) and rotate-half RoPE, in place, for every head of q
+// [tokens, q_heads * D] and k [tokens, kv_heads * D]: the model's rmsnorm(q), rmsnorm(k), rope(q), rope(k) in one
+// launch, with the same roundings as those kernels (the normalized head is stored as bf16 between them):
+//   x = bf16( w * bf16( x / sqrt(mean(x^2) + eps) ) )                  (w = q_norm or k_norm, [D]; skipped if null)
+//   c = cos[pos, i], s = sin[pos, i]   (pos = positions[t]; tables [max_pos, D/2] fp32, as rope_rows)
+//   x'[i] = bf16(x[i] c - x[i + D/2] s),   x'[i + D/2] = bf16(x[i + D/2] c + x[i] s),   i < D/2
+// One warp per head vector, lane l owns pairs i = l, l + 32, ...; grid = ceil(tokens * (q_heads + kv_heads) / 4),
+// block = 128. D even, D <= 512.
+extern "C" __global__ void __launch_bounds__(128)
+qk_norm_rope(bf16* q, bf16* k, const int* __restrict__ positions, const float* __restrict__ cos_t,
+             const float* __restrict__ sin_t, const bf16* __restrict__ q_norm, const bf16* __restrict__ k_norm,
+             int q_heads, int kv_heads, int head_dim, int tokens, float eps) {
+    const int lane = threadIdx.x & 31;
+    const int heads = q_heads + kv_heads;
+    const long long wid = blockIdx.x * 4LL + (threadIdx.x >> 5);
+    if (wid >= (long long)tokens * heads) return;
+    const int t = (int)(wid / heads), h = (int)(wid % heads);
+    const bool is_q = h < q_heads;
+    bf16* x = is_q ? q + ((long long)t * q_heads + h) * head_dim
+                   : k + ((long long)t * kv_heads + (h - q_heads)) * head_dim;
+    const bf16* w = is_q ? q_norm : k_norm;
+    const int half = head_dim / 2;
+    float a[QK_ROPE_MAX_PAIRS], b[QK_ROPE_MAX_PAIRS];
+    float ss = 0.0f;
+#pragma unroll
+    for (int j = 0; j < QK_ROPE_MAX_PAIRS; j++) {
+        const int i = lane + 32 * j;
+        a[j] = i < half ? to_f32(x[i]) : 0.0f;
+        b[j] = i < half ? to_f32(x[i + half]) : 0.0f;
+        ss += a[j] * a[j] + b[j] * b[j];
+    }
+    if (w != nullptr) {  // uniform over the warp
+        const float inv_rms = rsqrtf(warp_sum(ss) / head_dim + eps);
+#pragma unroll
+        for (int j = 0; j < QK_ROPE_MAX_PAIRS; j++) {
+            const int i = lane + 32 * j;
+            if (i < half) {
+                a[j] = round_bf16(to_f32(w[i]) * round_bf16(a[j] * inv_rms));
+                b[j] = round_bf16(to_f32(w[i + half]) * round_bf16(b[j] * inv_rms));
+            }
+        }
+    }
+    const long long p = (long long)positions[t] * half;
+#pragma unroll
+    for (int j = 0; j < QK_ROPE_MAX_PAIRS; j++) {
+        const int i = lane + 32 * j;
+        if (i < half) {
+            const float c = cos_t[p + i], s = sin_t[p + i];
+            x[i] = to_bf16(a[j] * c - b[j] * s);
+            x[i + half] = to_bf16(b[j] * c + a[j] * s);
+        }
+    }
+}

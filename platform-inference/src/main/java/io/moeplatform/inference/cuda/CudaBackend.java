@@ -61,7 +61,24 @@ final class CudaBackend implements ModelBackend {
     private final int deviceRoutingTokens = Integer.getInteger("moe.cuda.deviceRoutingTokens", 256);
     /** Linear layers of at most 8 rows run as our GEMV kernel instead of cuBLAS (decode batches). */
     private final boolean smallGemv = Boolean.parseBoolean(System.getProperty("moe.cuda.smallGemv", "true"));
+    /**
+     * Experts with at least this many rows in a step (and fewer than the cuBLAS threshold) run on the tensor-core
+     * grouped kernels (expert_mma.cu), smaller ones on the CUDA-core kernels; 0 turns the tensor-core kernels off.
+     * Default 1 (every group): measured on an H100 the tensor-core kernels were as fast at batch 1 and faster from
+     * batch 8 on (qwen3-30b-a3b batch 64: 28.2 ms/step vs 33.7 with 4 and 40.4 without; PERF-NOTES.md).
+     */
+    private final int mmaExpertRows = Integer.getInteger("moe.cuda.mmaExpertRows", 1);
     private final @Nullable StepProfiler profiler;
+    /**
+     * Operations held back so that the next one can take them into its launch, with the same math and roundings: a
+     * residual {@code add} becomes the residual input of the following RMSNorm of the same tensor (rmsnorm's fused
+     * residual), and per-head q/k RMSNorms plus the RoPE of q and k become one {@code qk_norm_rope}. Any other
+     * operation launches what is pending first ({@link #flushPending}).
+     */
+    private final boolean fuse = Boolean.parseBoolean(System.getProperty("moe.cuda.fuse", "true"));
+    private @Nullable PendingAdd pendingAdd;
+    private final List<PendingNorm> pendingNorms = new ArrayList<>(2);
+    private @Nullable PendingRotary pendingRotary;
     private final DecodeGraphs graphs;
     private DecodeGraphs.Mode mode = DecodeGraphs.Mode.EAGER;
     private DecodeGraphs.@Nullable Key graphKey;
@@ -71,7 +88,7 @@ final class CudaBackend implements ModelBackend {
     private final DeviceBuffer expertsTouched;
     private final Map<String, DeviceBuffer> scratch = new HashMap<>();
     private final Map<String, PinnedHostBuffer> pinned = new HashMap<>();
-    private final Map<MoeWeights, DeviceBuffer> expertTables = new IdentityHashMap<>();
+    private final Map<MoeWeights, ExpertTable> expertTables = new IdentityHashMap<>();
     private final Map<RotaryEmbedding, DeviceBuffer[]> rotaryTables = new IdentityHashMap<>();
     private final List<CudaActivations> activations = new ArrayList<>();
     private int activationsUsed;
@@ -85,6 +102,18 @@ final class CudaBackend implements ModelBackend {
     /** Every slice of this step has one token: attention runs the split-K decode kernels. */
     private boolean decodeStep;
     private int tableStride;
+
+    /**
+     * Device addresses of one MoE layer's expert matrices: gate, up and down {@code [experts]} u64 arrays, and whether
+     * every matrix is 16-byte aligned (the tensor-core kernels load 16-byte pieces).
+     */
+    private record ExpertTable(DeviceBuffer pointers, boolean aligned16) {}
+
+    private record PendingAdd(Tensor acc, Tensor x) {}
+
+    private record PendingNorm(Tensor x, Tensor weight, float eps, int groupSize) {}
+
+    private record PendingRotary(Tensor x, int headDim, RotaryEmbedding rope) {}
 
     /** One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each. */
     private record KvPool(KvCacheShape shape, int blockSize, int blockCount, DeviceBuffer[] keys,
@@ -201,10 +230,13 @@ final class CudaBackend implements ModelBackend {
     public void beginStep(StepBatch batch) {
         context.bindToCurrentThread();
         if (profiler != null) {
-            mark("logits + host until next step");
+            mark("host between steps (scheduler, uploads)");
             profiler.collect();
         }
         KvPool pool = requireKv();
+        pendingAdd = null; // left over only if the previous step failed half-way
+        pendingNorms.clear();
+        pendingRotary = null;
         this.batch = batch;
         slices = batch.slices();
         realTokens = batch.tokenCount();
@@ -358,6 +390,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         CudaWeight w = (CudaWeight) table;
         moeKernels.embeddingGather(w.memory(), stepInts(0, tokens), act(out), tokens, w.columns(), w.rows(), stream);
         mark("embed");
@@ -368,9 +401,47 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        if (pendingAdd != null && pendingAdd.acc() == x && groupSize == x.columns() && out != pendingAdd.x()) {
+            // x += delta, then out = norm(x): rmsnorm with x as its residual stream
+            moeKernels.rmsNorm(act(pendingAdd.x()), act(x), ((CudaWeight) weight).memory(), act(out), tokens,
+                    groupSize, eps, stream);
+            pendingAdd = null;
+            mark("add + rmsnorm");
+            return;
+        }
+        if (fuse && x == out && groupSize < x.columns() && x.columns() % groupSize == 0 && groupSize % 2 == 0
+                && groupSize <= StepKernels.QK_ROPE_MAX_HEAD_DIM && pendingAdd == null && pendingRotary == null
+                && pendingNorms.size() < 2) {
+            pendingNorms.add(new PendingNorm(x, weight, eps, groupSize)); // per-head q/k norm: RoPE may follow
+            return;
+        }
+        flushPending();
+        launchRmsNorm(x, weight, eps, groupSize, out);
+    }
+
+    private void launchRmsNorm(Tensor x, Tensor weight, float eps, int groupSize, Tensor out) {
         int rows = tokens * x.columns() / groupSize;
         moeKernels.rmsNorm(act(x), null, ((CudaWeight) weight).memory(), act(out), rows, groupSize, eps, stream);
         mark("rmsnorm");
+    }
+
+    /** Launches the operations held back for fusion, in their order (see {@link #fuse}). */
+    private void flushPending() {
+        if (pendingAdd != null) {
+            kernels.add(act(pendingAdd.acc()), act(pendingAdd.x()), (long) tokens * pendingAdd.acc().columns(),
+                    stream);
+            pendingAdd = null;
+            mark("add");
+        }
+        for (PendingNorm n : pendingNorms) {
+            launchRmsNorm(n.x(), n.weight(), n.eps(), n.groupSize(), n.x());
+        }
+        pendingNorms.clear();
+        if (pendingRotary != null) {
+            PendingRotary r = pendingRotary;
+            pendingRotary = null;
+            launchRotary(r.x(), r.headDim(), r.rope());
+        }
     }
 
     @Override
@@ -378,6 +449,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         CudaWeight w = (CudaWeight) weight;
         matmul(act(x), w.memory(), act(out), tokens, w.rows(), w.columns(), false);
         if (bias != null) {
@@ -391,6 +463,50 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        if (pendingAdd == null && fuse && headDim % 2 == 0 && headDim <= StepKernels.QK_ROPE_MAX_HEAD_DIM
+                && pendingNorms.stream().allMatch(n -> n.groupSize() == headDim)) {
+            if (pendingRotary == null) {
+                pendingRotary = new PendingRotary(x, headDim, rope); // q: k's RoPE comes next
+                return;
+            }
+            if (pendingRotary.rope() == rope && pendingRotary.headDim() == headDim && pendingRotary.x() != x
+                    && fusedQkRope(pendingRotary.x(), x, headDim, rope)) {
+                return;
+            }
+        }
+        flushPending();
+        launchRotary(x, headDim, rope);
+    }
+
+    /** q's RoPE is pending, k's comes: one qk_norm_rope for both, with the pending norms of q and k, if they fit. */
+    private boolean fusedQkRope(Tensor q, Tensor k, int headDim, RotaryEmbedding rope) {
+        PendingNorm qNorm = null;
+        PendingNorm kNorm = null;
+        for (PendingNorm n : pendingNorms) {
+            if (n.x() == q && qNorm == null) {
+                qNorm = n;
+            } else if (n.x() == k && kNorm == null) {
+                kNorm = n;
+            } else {
+                return false;
+            }
+        }
+        if (qNorm != null && kNorm != null && qNorm.eps() != kNorm.eps()) {
+            return false;
+        }
+        float eps = qNorm != null ? qNorm.eps() : kNorm != null ? kNorm.eps() : 0f;
+        DeviceBuffer[] cs = rotaryTables.computeIfAbsent(rope, r -> rotaryTable(r, headDim));
+        kernels.qkNormRope(act(q), act(k), stepInts(1, tokens), cs[0], cs[1],
+                qNorm == null ? null : ((CudaWeight) qNorm.weight()).memory(),
+                kNorm == null ? null : ((CudaWeight) kNorm.weight()).memory(), q.columns() / headDim,
+                k.columns() / headDim, headDim, tokens, eps, stream);
+        pendingNorms.clear();
+        pendingRotary = null;
+        mark("q/k norm + rope");
+        return true;
+    }
+
+    private void launchRotary(Tensor x, int headDim, RotaryEmbedding rope) {
         DeviceBuffer[] cs = rotaryTables.computeIfAbsent(rope, r -> rotaryTable(r, headDim));
         kernels.rope(act(x), stepInts(1, tokens), cs[0], cs[1], x.columns() / headDim, headDim, tokens, stream);
         mark("rope");
@@ -425,6 +541,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         KvPool pool = requireKv();
         int kvDim = shape.kvHeads() * shape.headDim();
         if (shape.headDim() > 256 || shape.headDim() % 2 != 0) {
@@ -472,6 +589,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         dense(act(x), mlp, act(out));
         mark("dense mlp");
     }
@@ -496,6 +614,7 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
+        flushPending();
         int experts = moe.experts().size();
         int k = moe.topK();
         int hidden = x.columns();
@@ -522,19 +641,36 @@ final class CudaBackend implements ModelBackend {
         mark("moe align");
         DeviceBuffer activated = device("moe.act", (long) maxTokens * k * inter * 2);
         DeviceBuffer y = device("moe.y", (long) maxTokens * k * hidden * 2);
-        DeviceBuffer table = expertTables.computeIfAbsent(moe, this::expertPointers);
-        DeviceSlice gatePtrs = table.slice(0, experts * 8L);
-        DeviceSlice upPtrs = table.slice(experts * 8L, experts * 8L);
-        DeviceSlice downPtrs = table.slice(2L * experts * 8, experts * 8L);
+        ExpertTable table = expertTables.computeIfAbsent(moe, this::expertPointers);
+        DeviceSlice gatePtrs = table.pointers().slice(0, experts * 8L);
+        DeviceSlice upPtrs = table.pointers().slice(experts * 8L, experts * 8L);
+        DeviceSlice downPtrs = table.pointers().slice(2L * experts * 8, experts * 8L);
         // small steps: every expert in the grouped kernels; large steps (prefill): experts with many rows as cuBLAS
         // GEMMs, which needs their counts on the host (one wait per layer)
         boolean viaHost = tokens > deviceRoutingTokens;
         int maxRows = viaHost ? expertGemmRows : Integer.MAX_VALUE;
         int maxGroups = Math.min(experts, slots);
-        kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, maxRows, activated, hidden, inter,
-                stream);
+        // an expert has at most one row per token, so steps of fewer tokens than mmaExpertRows skip those kernels
+        boolean mma = mmaExpertRows > 0 && tokens >= mmaExpertRows && mmaExpertRows < maxRows
+                && table.aligned16() && StepKernels.mmaFits(hidden, inter);
+        int smallRows = mma ? mmaExpertRows : maxRows;
+        boolean small = smallRows > 1; // a group has at least one row
+        if (small) {
+            kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, smallRows, activated, hidden, inter,
+                    stream);
+        }
+        if (mma) {
+            kernels.expertGateUpMma(act(x), layout, gatePtrs, upPtrs, maxGroups, mmaExpertRows, maxRows, activated,
+                    hidden, inter, stream);
+        }
         mark("moe gate_up");
-        kernels.expertDown(activated, layout, downPtrs, maxGroups, maxRows, y, inter, hidden, stream);
+        if (small) {
+            kernels.expertDown(activated, layout, downPtrs, maxGroups, smallRows, y, inter, hidden, stream);
+        }
+        if (mma) {
+            kernels.expertDownMma(activated, layout, downPtrs, maxGroups, mmaExpertRows, maxRows, y, inter, hidden,
+                    stream);
+        }
         mark("moe down");
         if (viaHost) {
             expertGemms(x, moe, layout, activated, y, hidden, inter);
@@ -590,20 +726,25 @@ final class CudaBackend implements ModelBackend {
     }
 
     /** Device addresses of every expert's gate, up and down matrices: three {@code [experts]} u64 arrays. */
-    private DeviceBuffer expertPointers(MoeWeights moe) {
+    private ExpertTable expertPointers(MoeWeights moe) {
         int experts = moe.experts().size();
         DeviceBuffer table = arena.allocate(3L * experts * 8);
+        long addressBits = 0;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment host = a.allocate(3L * experts * 8);
             for (int e = 0; e < experts; e++) {
                 MlpWeights m = moe.experts().get(e);
-                host.setAtIndex(JAVA_LONG, e, ((CudaWeight) m.gate()).memory().address());
-                host.setAtIndex(JAVA_LONG, experts + e, ((CudaWeight) m.up()).memory().address());
-                host.setAtIndex(JAVA_LONG, 2L * experts + e, ((CudaWeight) m.down()).memory().address());
+                long gate = ((CudaWeight) m.gate()).memory().address();
+                long up = ((CudaWeight) m.up()).memory().address();
+                long down = ((CudaWeight) m.down()).memory().address();
+                host.setAtIndex(JAVA_LONG, e, gate);
+                host.setAtIndex(JAVA_LONG, experts + e, up);
+                host.setAtIndex(JAVA_LONG, 2L * experts + e, down);
+                addressBits |= gate | up | down;
             }
             table.copyFromHost(host);
         }
-        return table;
+        return new ExpertTable(table, (addressBits & 15) == 0);
     }
 
     @Override
@@ -611,8 +752,11 @@ final class CudaBackend implements ModelBackend {
         if (!launches()) {
             return;
         }
-        kernels.add(act(acc), act(x), (long) tokens * acc.columns(), stream);
-        mark("add");
+        flushPending();
+        pendingAdd = new PendingAdd(acc, x);
+        if (!fuse) {
+            flushPending();
+        }
     }
 
     /**
@@ -624,6 +768,7 @@ final class CudaBackend implements ModelBackend {
      */
     @Override
     public StepResult logits(Tensor hidden, Tensor norm, float eps, Tensor lmHead) {
+        flushPending();
         finishGraphedStep();
         int h = hidden.columns();
         CudaWeight head = (CudaWeight) lmHead;
@@ -665,15 +810,18 @@ final class CudaBackend implements ModelBackend {
         // gather the rows (the embedding kernel with the step's hidden states as the table), norm, project
         moeKernels.embeddingGather(act(hidden), rowDevice, selected, outputs, h, tokens, stream);
         moeKernels.rmsNorm(selected, null, ((CudaWeight) norm).memory(), selected, outputs, h, eps, stream);
+        mark("logits rows + final norm");
         DeviceBuffer out = device("logits.out", (long) maxLogitRows * vocab * 4);
         float[][] logits = new float[outputs][];
         int[] tokenIds = new int[outputs];
         Arrays.fill(tokenIds, -1);
         if (greedyRows > 0) {
             int limit = Math.min(vocab, batch.greedyVocabulary());
-            cublas.linear(selected, head.memory(), out, greedyRows, limit, h, true);
+            matmul(selected, head.memory(), out, greedyRows, limit, h, true);
+            mark("lm_head (greedy rows)");
             DeviceBuffer ids = device("logits.ids", maxLogitRows * 4L);
             moeKernels.argmax(out, ids, greedyRows, limit, stream);
+            mark("argmax");
             MemorySegment hostIds = pinned("logits.ids", maxLogitRows * 4L).segment().asSlice(0, greedyRows * 4L);
             ids.copyToHost(hostIds);
             for (int i = 0; i < greedyRows; i++) {

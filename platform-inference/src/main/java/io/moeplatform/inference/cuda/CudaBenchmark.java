@@ -3,10 +3,12 @@ package io.moeplatform.inference.cuda;
 import io.moeplatform.inference.model.ModelConfig;
 import io.moeplatform.inference.model.SequenceSlice;
 import io.moeplatform.inference.model.StepBatch;
+import io.moeplatform.inference.model.StepResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -17,17 +19,20 @@ import java.util.SplittableRandom;
  * <pre>
  * CudaBenchmark CONFIG.json [CONFIG.json ...]
  *   -Dbench.batches=1,8,32,64,128,256  -Dbench.prompt=128  -Dbench.steps=8  -Dbench.bandwidth=3.0e12
+ *   -Dbench.greedy=true
  * </pre>
  *
  * Per batch size B: prefill B random prompts (chunks of at most maxBatchTokens), two warm-up decode steps, then
- * {@code steps} timed decode steps of B tokens (logits of every sequence copied back to the host, as the executor
- * contract returns them). Roofline per step: bytes of weights the step reads (every non-expert matrix, the lm_head,
+ * {@code steps} timed decode steps of B tokens. With {@code bench.greedy} (the default) every decode row is marked
+ * greedy-only, so the executor picks the token on the device and returns ids, as the scheduler does for greedy
+ * requests; {@code -Dbench.greedy=false} copies every sequence's fp32 logits to the host instead. Roofline per step: bytes of weights the step reads (every non-expert matrix, the lm_head,
  * and the routed experts the step actually touched, counted from the router's choices) plus the KV cache bytes the
  * attention reads, divided by the bandwidth (3.0 TB/s on an H100).
  */
 public final class CudaBenchmark {
 
     private static final int MAX_BATCH_TOKENS = 8192;
+    private static final boolean GREEDY = Boolean.parseBoolean(System.getProperty("bench.greedy", "true"));
 
     private CudaBenchmark() {}
 
@@ -102,13 +107,13 @@ public final class CudaBenchmark {
                 double prefillSeconds = (System.nanoTime() - prefillStart) / 1e9;
                 int position = prompt;
                 for (int w = 0; w < 2; w++, position++) {
-                    decode(executor, tables, last, position);
+                    decode(executor, tables, last, position, c.vocabularySize());
                 }
                 executor.takeExpertsTouched();
                 executor.takeProfile();
                 long start = System.nanoTime();
                 for (int i = 0; i < steps; i++, position++) {
-                    decode(executor, tables, last, position);
+                    decode(executor, tables, last, position, c.vocabularySize());
                 }
                 double seconds = (System.nanoTime() - start) / 1e9;
                 double expertsPerLayer = (double) executor.takeExpertsTouched() / steps / sparseLayers(c);
@@ -131,14 +136,19 @@ public final class CudaBenchmark {
         }
     }
 
-    private static void decode(CudaModelExecutor executor, List<int[]> tables, int[] last, int position) {
+    private static void decode(CudaModelExecutor executor, List<int[]> tables, int[] last, int position,
+            int vocabulary) {
         List<SequenceSlice> slices = new ArrayList<>();
         for (int s = 0; s < last.length; s++) {
             slices.add(new SequenceSlice(s, new int[]{last[s]}, position, tables.get(s), true, null));
         }
-        float[][] logits = executor.forward(new StepBatch(slices)).logits();
+        BitSet greedy = new BitSet();
+        if (GREEDY) {
+            greedy.set(0, last.length);
+        }
+        StepResult result = executor.forward(new StepBatch(slices, greedy, vocabulary));
         for (int s = 0; s < last.length; s++) {
-            last[s] = argmax(logits[s]);
+            last[s] = result.hasTokenId(s) ? result.tokenIds()[s] : argmax(result.logits()[s]);
         }
     }
 

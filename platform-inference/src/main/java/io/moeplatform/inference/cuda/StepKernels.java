@@ -21,11 +21,14 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction siluMulSplit;
     private final CudaFunction ropeRows;
     private final CudaFunction kvWrite;
+    private final CudaFunction qkNormRope;
     private final CudaFunction stepAttention;
     private final CudaFunction expertGateUp;
     private final CudaFunction expertDown;
     /** Lanes per output feature of the down kernel: 8 (expert_down_l8) or 32 (a warp per feature, expert_down). */
     private final int downLanes = Integer.getInteger("moe.cuda.expertDownLanes", 8) == 32 ? 32 : 8;
+    private final CudaFunction expertGateUpMma;
+    private final CudaFunction expertDownMma;
     private final CudaFunction expertCombine;
     private final CudaFunction moeAlign;
     private final CudaFunction fillRandom;
@@ -42,9 +45,12 @@ final class StepKernels implements AutoCloseable {
         siluMulSplit = module.function("silu_mul_split");
         ropeRows = module.function("rope_rows");
         kvWrite = module.function("kv_write");
+        qkNormRope = module.function("qk_norm_rope");
         stepAttention = module.function("step_attention");
         expertGateUp = module.function("expert_gate_up");
         expertDown = module.function(downLanes == 32 ? "expert_down" : "expert_down_l8");
+        expertGateUpMma = module.function("expert_gate_up_mma");
+        expertDownMma = module.function("expert_down_mma");
         expertCombine = module.function("expert_combine");
         moeAlign = module.function("moe_align");
         fillRandom = module.function("fill_random_bf16");
@@ -73,6 +79,26 @@ final class StepKernels implements AutoCloseable {
         long n = (long) tokens * heads * (headDim / 2);
         ropeRows.launch(Dim3.of(blocks(n)), Dim3.of(THREADS), 0, s, new KernelArgs().ptr(x).ptr(positions).ptr(cos)
                 .ptr(sin).i32(heads).i32(headDim).i32(tokens));
+    }
+
+    /** Most head size {@link #qkNormRope} takes. */
+    static final int QK_ROPE_MAX_HEAD_DIM = 512;
+
+    /**
+     * Per-head RMSNorm (when qNorm / kNorm [headDim] are given) and RoPE in place on every head of q
+     * [tokens, qHeads * headDim] and k [tokens, kvHeads * headDim], one launch (qk_norm_rope).
+     */
+    void qkNormRope(DeviceMemory q, DeviceMemory k, DeviceMemory positions, DeviceMemory cos, DeviceMemory sin,
+            @Nullable DeviceMemory qNorm, @Nullable DeviceMemory kNorm, int qHeads, int kvHeads, int headDim,
+            int tokens, float eps, CudaStream s) {
+        if (headDim % 2 != 0 || headDim > QK_ROPE_MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("qk_norm_rope takes even head sizes up to " + QK_ROPE_MAX_HEAD_DIM
+                    + ", got " + headDim);
+        }
+        long warps = (long) tokens * (qHeads + kvHeads);
+        qkNormRope.launch(Dim3.of((int) ((warps + 3) / 4)), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(q).ptr(k).ptr(positions).ptr(cos).ptr(sin).ptr(qNorm).ptr(kNorm).i32(qHeads)
+                        .i32(kvHeads).i32(headDim).i32(tokens).f32(eps));
     }
 
     void kvWrite(DeviceMemory k, DeviceMemory v, DeviceMemory slots, DeviceMemory kCache, DeviceMemory vCache,
@@ -125,6 +151,35 @@ final class StepKernels implements AutoCloseable {
                 s, new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
                         .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(maxRows).ptr(y).i32(inter)
                         .i32(hidden));
+    }
+
+    /**
+     * Whether the tensor-core expert kernels (expert_mma.cu) take these shapes: both dimensions are a K of one of the
+     * two kernels, which step K by 32; the caller also checks that every expert matrix is 16-byte aligned.
+     */
+    static boolean mmaFits(int hidden, int inter) {
+        return hidden % 32 == 0 && inter % 32 == 0;
+    }
+
+    /**
+     * Tensor-core gate/up with SiLU·mul fused, for the groups with {@code minRows <= count < maxRows} (the CUDA-core
+     * kernel takes the smaller groups when given {@code maxRows = minRows}).
+     */
+    void expertGateUpMma(DeviceMemory x, MoeLayout layout, DeviceMemory gatePtrs, DeviceMemory upPtrs, int maxGroups,
+            int minRows, int maxRows, DeviceMemory act, int hidden, int inter, CudaStream s) {
+        expertGateUpMma.launch(Dim3.of((inter + 31) / 32, maxGroups), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(x).ptr(layout.rowToken()).ptr(gatePtrs).ptr(upPtrs).ptr(layout.groupExpert())
+                        .ptr(layout.groupStart()).ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows)
+                        .i32(maxRows).ptr(act).i32(hidden).i32(inter));
+    }
+
+    /** Tensor-core down projection for the groups with {@code minRows <= count < maxRows}. */
+    void expertDownMma(DeviceMemory act, MoeLayout layout, DeviceMemory downPtrs, int maxGroups, int minRows,
+            int maxRows, DeviceMemory y, int inter, int hidden, CudaStream s) {
+        expertDownMma.launch(Dim3.of((hidden + 63) / 64, maxGroups), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
+                        .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows).i32(maxRows).ptr(y)
+                        .i32(inter).i32(hidden));
     }
 
     void expertCombine(DeviceMemory y, DeviceMemory slotRow, DeviceMemory weights, @Nullable DeviceMemory shared,

@@ -1,0 +1,191 @@
+#include "common.cuh"
+
+// ---- Routed experts on tensor cores: grouped GEMMs over the rows of each active expert ----
+// Same grouping and outputs as expert_gate_up / expert_down (decoder_step.cu): group g < *num_groups is expert
+// group_expert[g] with rows [group_start[g], group_start[g] + group_count[g]). These kernels take the groups with
+// min_rows <= count < max_rows (the CUDA-core kernels take the smaller ones, cuBLAS the larger ones in prefill), so
+// both kinds can be launched for the same step (graph-capturable, no host sync) and each group runs exactly once.
+//
+// Each warp owns a few 8-feature tiles of one expert and multiplies them with the group's rows by
+// mma.sync.m16n8k16 (bf16 in, fp32 accumulate), 16 rows per m-tile, up to 32 rows per pass. Nothing goes through
+// shared memory: the reduction over K does not depend on the order of k, so both operands use the same permuted k
+// order that lets every lane fetch 16 contiguous bytes. For a 32-wide k step at k0, lane (g = lane / 4, t = lane % 4)
+// loads elements k0 + 8t .. k0 + 8t + 7 (words w0..w3) of weight row n0 + g and of activation rows g and g + 8; the
+// first mma of the step takes (w0, w1), the second (w2, w3), in the register places where m16n8k16 expects
+// k = (2t, 2t + 1) and (2t + 8, 2t + 9). Both operands map logical k the same way, so the dot products are exact
+// sums over all 32 k (in a different order). Weight rows are streamed once per pass with 16-byte loads that bypass
+// L1, MMA_UNROLL k steps in flight per lane; activation rows (a few KB per step) come from L1/L2.
+// Accumulators: lane holds (row g, features 2t, 2t + 1) and (row g + 8, same features) of each tile, so the
+// epilogue (SiLU·mul, bf16 rounding) needs no shuffles. Needs k % 32 == 0 and 16-byte aligned rows (checked by
+// the caller: StepKernels.mmaFits).
+
+#define MMA_WARPS 4
+#define MMA_UNROLL 4  // k steps of 32 whose weight loads are issued before their multiplies
+
+__device__ __forceinline__ uint4 load_stream(const bf16* p) {
+    uint4 v;
+    asm volatile("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "l"(p));
+    return v;
+}
+
+__device__ __forceinline__ uint4 load_row(const bf16* p) {
+    return p != nullptr ? *reinterpret_cast<const uint4*>(p) : make_uint4(0, 0, 0, 0);
+}
+
+// d += A (16 x 16) * B (16 x 8): a0..a3 and b0, b1 as m16n8k16 lays them out (see above).
+__device__ __forceinline__ void mma16816(float (&d)[4], unsigned a0, unsigned a1, unsigned a2, unsigned a3,
+                                         unsigned b0, unsigned b1) {
+    asm volatile(
+            "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+            "{%0, %1, %2, %3};"
+            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+            : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+// Both mmas of one 32-wide k step: lo = activation row g (+16m), hi = row g + 8 (+16m), b = weight row n0 + g.
+__device__ __forceinline__ void mma_k32(float (&d)[4], const uint4& lo, const uint4& hi, const uint4& b) {
+    mma16816(d, lo.x, hi.x, lo.y, hi.y, b.x, b.y);
+    mma16816(d, lo.z, hi.z, lo.w, hi.w, b.z, b.w);
+}
+
+// The group of this block, or false when the block has nothing to do (past *num_groups or outside the row range).
+__device__ __forceinline__ bool mma_group(const int* group_expert, const int* group_start, const int* group_count,
+                                          const int* num_groups, int min_rows, int max_rows, int& e, int& start,
+                                          int& count) {
+    const int g = blockIdx.y;
+    if (g >= *num_groups) return false;
+    count = group_count[g];
+    if (count < min_rows || count >= max_rows) return false;
+    e = group_expert[g];
+    start = group_start[g];
+    return true;
+}
+
+// rows[i] = first element (plus the lane's k offset) of pass row g + 8i, null past the pass's rn rows.
+// Rows are the tokens' rows of x (gather) when row_token is given, else consecutive rows from `first`.
+__device__ __forceinline__ void pass_rows(const bf16* (&rows)[4], const bf16* base, const int* row_token,
+                                          long long first, int rn, int ld, int g, int t) {
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        const int r = g + 8 * i;
+        if (r < rn) {
+            const long long src = row_token != nullptr ? row_token[first + r] : first + r;
+            rows[i] = base + src * ld + 8 * t;
+        } else {
+            rows[i] = nullptr;
+        }
+    }
+}
+
+// One pass of up to 32 rows over the whole K: c0 += rows x B0, c1 += rows x B1, where b0 / b1 point at the lane's
+// first element of two 8-feature weight tiles (row n0 + g of each, k offset 8t) and rows[] come from pass_rows.
+// Weight loads of MMA_UNROLL k steps are issued before their multiplies.
+__device__ __forceinline__ void mma_pass(const bf16* const (&rows)[4], int rn, const bf16* b0, const bf16* b1, int k,
+                                         float (&c0)[2][4], float (&c1)[2][4]) {
+    for (int kb = 0; kb < k; kb += 32 * MMA_UNROLL) {
+        uint4 w0[MMA_UNROLL], w1[MMA_UNROLL];
+#pragma unroll
+        for (int u = 0; u < MMA_UNROLL; u++) {
+            if (kb + 32 * u < k) {
+                w0[u] = load_stream(b0 + kb + 32 * u);
+                w1[u] = load_stream(b1 + kb + 32 * u);
+            }
+        }
+#pragma unroll
+        for (int u = 0; u < MMA_UNROLL; u++) {
+            const int kk = kb + 32 * u;
+            if (kk >= k) break;
+#pragma unroll
+            for (int m = 0; m < 2; m++) {
+                if (m == 0 || rn > 16) {
+                    const uint4 lo = load_row(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
+                    const uint4 hi = load_row(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
+                    mma_k32(c0[m], lo, hi, w0[u]);
+                    mma_k32(c1[m], lo, hi, w1[u]);
+                }
+            }
+        }
+    }
+}
+
+// act[r, n] = bf16( bf16(silu(bf16(x[src(r)] . Wg_e[n]))) * bf16(x[src(r)] . Wu_e[n]) ), src(r) = row_token[r],
+// for the rows r of each group with min_rows <= count < max_rows. x [tokens, k], act [rows, inter].
+// Warp w of block b: features n0 = 32 b + 8 w .. n0 + 7, a gate tile and an up tile.
+// grid = (ceil(inter / 32), groups), block = 128. inter % 8 == 0, k % 32 == 0.
+extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32)
+expert_gate_up_mma(const bf16* __restrict__ x, const int* __restrict__ row_token,
+                   const unsigned long long* __restrict__ gate_ptrs, const unsigned long long* __restrict__ up_ptrs,
+                   const int* __restrict__ group_expert, const int* __restrict__ group_start,
+                   const int* __restrict__ group_count, const int* __restrict__ num_groups, int min_rows,
+                   int max_rows, bf16* __restrict__ act, int k, int inter) {
+    int e, start, count;
+    if (!mma_group(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count)) return;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int n0 = blockIdx.x * (8 * MMA_WARPS) + warp * 8;
+    if (n0 >= inter) return;  // no block-wide barriers below
+    const bf16* wg = reinterpret_cast<const bf16*>(gate_ptrs[e]) + (long long)(n0 + g) * k + 8 * t;
+    const bf16* wu = reinterpret_cast<const bf16*>(up_ptrs[e]) + (long long)(n0 + g) * k + 8 * t;
+    for (int r0 = 0; r0 < count; r0 += 32) {
+        const int rn = min(32, count - r0);
+        const bf16* rows[4];
+        pass_rows(rows, x, row_token, start + r0, rn, k, g, t);
+        float cg[2][4] = {}, cu[2][4] = {};
+        mma_pass(rows, rn, wg, wu, k, cg, cu);
+#pragma unroll
+        for (int m = 0; m < 2; m++) {
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const int r = 16 * m + 8 * h + g;
+                if (r < rn) {
+                    float v[2];
+#pragma unroll
+                    for (int j = 0; j < 2; j++) {
+                        const float gq = round_bf16(cg[m][2 * h + j]);
+                        v[j] = round_bf16(gq / (1.0f + __expf(-gq))) * round_bf16(cu[m][2 * h + j]);
+                    }
+                    *reinterpret_cast<__nv_bfloat162*>(act + (long long)(start + r0 + r) * inter + n0 + 2 * t) =
+                            __floats2bfloat162_rn(v[0], v[1]);
+                }
+            }
+        }
+    }
+}
+
+// y[r, n] = bf16(act[r] . Wd_e[n]) for the rows r of each group with min_rows <= count < max_rows;
+// act [rows, inter], y [rows, hidden]. Warp w of block b: features n0 = 64 b + 16 w .. n0 + 15 (two tiles).
+// grid = (ceil(hidden / 64), groups), block = 128. hidden % 16 == 0, inter % 32 == 0.
+extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32)
+expert_down_mma(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
+                const int* __restrict__ group_expert, const int* __restrict__ group_start,
+                const int* __restrict__ group_count, const int* __restrict__ num_groups, int min_rows, int max_rows,
+                bf16* __restrict__ y, int inter, int hidden) {
+    int e, start, count;
+    if (!mma_group(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count)) return;
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+    const int n0 = blockIdx.x * (16 * MMA_WARPS) + warp * 16;
+    if (n0 >= hidden) return;
+    const bf16* w0 = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(n0 + g) * inter + 8 * t;
+    const bf16* w1 = w0 + 8LL * inter;
+    for (int r0 = 0; r0 < count; r0 += 32) {
+        const int rn = min(32, count - r0);
+        const bf16* rows[4];
+        pass_rows(rows, act, nullptr, start + r0, rn, inter, g, t);
+        float c0[2][4] = {}, c1[2][4] = {};
+        mma_pass(rows, rn, w0, w1, inter, c0, c1);
+#pragma unroll
+        for (int m = 0; m < 2; m++) {
+#pragma unroll
+            for (int h = 0; h < 2; h++) {
+                const int r = 16 * m + 8 * h + g;
+                if (r < rn) {
+                    bf16* out = y + (long long)(start + r0 + r) * hidden + n0 + 2 * t;
+                    *reinterpret_cast<__nv_bfloat162*>(out) = __floats2bfloat162_rn(c0[m][2 * h], c0[m][2 * h + 1]);
+                    *reinterpret_cast<__nv_bfloat162*>(out + 8) =
+                            __floats2bfloat162_rn(c1[m][2 * h], c1[m][2 * h + 1]);
+                }
+            }
+        }
+    }
+}
