@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -125,7 +126,7 @@ public class LoraAdapterRegistry {
         int next = store.nextVersion(adapter.id());
         var version = new LoraVersion(UUID.randomUUID(), adapter.id(), next, baseModel, info.rank(), info.alpha(),
                 info.rsLora(), info.targetModules(), info.adaptedProjections(), sizes.sizeBytes(), info.bytes(),
-                sizes.weightsSha256(), actor, clock.instant());
+                sizes.weightsSha256(), actor, clock.instant().truncatedTo(ChronoUnit.MICROS)); // as the database keeps it
         store.insert(version);
         Path target = files.versionDirectory(adapter.tenantId(), adapter.id(), next);
         try {
