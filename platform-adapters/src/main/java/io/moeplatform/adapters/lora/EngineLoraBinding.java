@@ -31,8 +31,9 @@ import org.springframework.transaction.event.TransactionalEventListener;
  * on this replica, from the files the uploading replica stored on the shared directory (checked against the
  * SHA-256 recorded at upload). So after a restart, or on a replica that did not take the upload, adapters are
  * registered again on first use, and a new upload on any replica is picked up by the next request everywhere (the
- * database says which version serves). Each replica keeps at most one registered version per adapter; the weights
- * themselves are loaded by the engine on use, into its LRU.
+ * database says which version serves). Each replica keeps the serving version and the one before it registered per
+ * adapter, as the files are kept: a request that resolved the previous version a moment before a new upload still
+ * finds it in the engine. The weights themselves are loaded by the engine on use, into its LRU.
  */
 @Component
 class EngineLoraBinding implements LoraAdapterBinding {
@@ -45,6 +46,8 @@ class EngineLoraBinding implements LoraAdapterBinding {
     private final LoraFiles files;
     private final InferenceService inference;
     private final Map<UUID, Registration> registered = new ConcurrentHashMap<>();
+    /** The registration each one replaced, unregistered when it is replaced in turn. */
+    private final Map<UUID, Registration> previous = new ConcurrentHashMap<>();
     private final Map<UUID, ReentrantLock> locks = new ConcurrentHashMap<>();
 
     EngineLoraBinding(LoraVersionStore store, LoraFiles files, InferenceService inference) {
@@ -76,8 +79,9 @@ class EngineLoraBinding implements LoraAdapterBinding {
             }
             register(adapter, version, model);
             registered.put(adapter.id(), new Registration(engineId, model));
-            if (current != null) {
-                inference.unregisterLoraAdapter(current.model(), current.engineId());
+            Registration retired = current == null ? null : previous.put(adapter.id(), current);
+            if (retired != null) {
+                inference.unregisterLoraAdapter(retired.model(), retired.engineId());
             }
             return engineId;
         } finally {
@@ -124,20 +128,23 @@ class EngineLoraBinding implements LoraAdapterBinding {
     }
 
     /**
-     * A disabled, deleted or re-uploaded adapter is unregistered from this replica's engine once the change commits
-     * (requests in flight finish with their weights); the next request that may use it registers what serves then.
+     * A disabled or deleted adapter is unregistered from this replica's engine once the change commits (requests in
+     * flight finish with their weights); enabling it again registers it on the next request. A new version replaces
+     * the registration on the next request that resolves it.
      */
     @TransactionalEventListener(phase = TransactionPhase.AFTER_COMMIT, fallbackExecution = true)
     void on(AdapterChanged change) {
-        if (change.change() == AdapterChanged.Change.ENABLED) {
+        if (change.change() != AdapterChanged.Change.DISABLED && change.change() != AdapterChanged.Change.DELETED) {
             return;
         }
         ReentrantLock lock = locks.computeIfAbsent(change.adapterId(), id -> new ReentrantLock());
         lock.lock();
         try {
-            Registration current = registered.remove(change.adapterId());
-            if (current != null) {
-                inference.unregisterLoraAdapter(current.model(), current.engineId());
+            for (Registration gone : new Registration[]{registered.remove(change.adapterId()),
+                    previous.remove(change.adapterId())}) {
+                if (gone != null) {
+                    inference.unregisterLoraAdapter(gone.model(), gone.engineId());
+                }
             }
         } finally {
             lock.unlock();
