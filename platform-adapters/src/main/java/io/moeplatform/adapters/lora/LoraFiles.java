@@ -9,7 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,8 @@ import org.springframework.stereotype.Component;
 public class LoraFiles {
 
     private static final Logger log = LoggerFactory.getLogger(LoraFiles.class);
+
+    private static final Duration STAGING_LEFTOVER_AGE = Duration.ofDays(1);
 
     private final Path root;
 
@@ -48,11 +53,26 @@ public class LoraFiles {
         return adapterDirectory(tenantId, adapterId).resolve(Integer.toString(version));
     }
 
-    /** A new, empty staging directory for one upload. */
+    /**
+     * A new, empty staging directory for one upload. Staging directories a day old are removed on the way: they are
+     * what a process that stopped in the middle of an upload left (uploads in progress on any replica are younger).
+     */
     Path newStagingDirectory() throws IOException {
         Path staging = root.resolve(".staging");
         Files.createDirectories(staging);
+        Instant abandoned = Instant.now().minus(STAGING_LEFTOVER_AGE);
+        try (Stream<Path> leftovers = Files.list(staging)) {
+            leftovers.filter(dir -> lastModified(dir).isBefore(abandoned)).forEach(LoraFiles::deleteQuietly);
+        }
         return Files.createDirectory(staging.resolve(UUID.randomUUID().toString()));
+    }
+
+    private static Instant lastModified(Path path) {
+        try {
+            return Files.getLastModifiedTime(path).toInstant();
+        } catch (IOException e) {
+            return Instant.MAX; // gone meanwhile, or unreadable: not ours to remove
+        }
     }
 
     /**

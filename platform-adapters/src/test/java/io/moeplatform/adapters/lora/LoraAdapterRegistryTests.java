@@ -20,7 +20,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -228,6 +231,36 @@ class LoraAdapterRegistryTests {
         assertThatThrownBy(() -> greedy(replicaA, id)).hasMessageContaining("does not exist");
         assertThatThrownBy(() -> resolve(replicaB, tenant, "temp")).isInstanceOfSatisfying(AdapterException.class,
                 e -> assertThat(e.reason()).isEqualTo(Reason.NOT_FOUND));
+    }
+
+    @Test
+    void aReplicaRefusesStoredWeightsThatChangedOnDisk() throws IOException {
+        UUID tenant = tenantWithLoraAdapter("tampered");
+        LoraVersion stored = upload(replicaA, tenant, "tampered", DemoLoraAdapter.attention(4, 21).zip());
+        Path weights = registry(replicaA).directory(tenant, stored).resolve("adapter_model.safetensors");
+        Files.write(weights, DemoLoraAdapter.attention(4, 22).files().get("adapter_model.safetensors"));
+
+        assertThatThrownBy(() -> resolve(replicaB, tenant, "tampered")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("do not have the SHA-256 recorded at upload");
+        Files.delete(weights);
+        assertThatThrownBy(() -> resolve(replicaB, tenant, "tampered")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("platform.adapters.lora.dir must be a directory shared by all replicas");
+    }
+
+    @Test
+    void abandonedStagingDirectoriesAreRemovedByTheNextUpload() throws IOException {
+        Path staging = dataDir.resolve("adapters/lora/.staging");
+        Path abandoned = Files.createDirectories(staging.resolve("left-by-a-crash"));
+        Files.writeString(abandoned.resolve("upload.zip"), "partial");
+        Files.setLastModifiedTime(abandoned, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+        Path recent = Files.createDirectories(staging.resolve("in-progress-elsewhere"));
+
+        UUID tenant = tenantWithLoraAdapter("cleanup");
+        upload(replicaA, tenant, "cleanup", DemoLoraAdapter.attention(2, 23).zip());
+
+        assertThat(abandoned).doesNotExist();
+        assertThat(recent).exists();
+        Files.delete(recent);
     }
 
     @Test
