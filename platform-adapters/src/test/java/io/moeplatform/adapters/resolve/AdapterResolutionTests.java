@@ -175,14 +175,15 @@ class AdapterResolutionTests {
     }
 
     @Test
-    void loraAdaptersNeedALoraBinding() {
+    void loraAdaptersWithoutUploadedWeightsAreRefused() {
         UUID tenant = AdaptersTestContext.tenant(context);
         catalog.create(tenant, new NewAdapter("style", AdapterKind.LORA, null, true), "a");
         var adapter = resolver.select(tenant, "moe-demo", "style").orElseThrow();
         assertThatThrownBy(() -> resolver.resolve(adapter, "moe-demo", List.of("hi"), DemoCodec.get()))
                 .isInstanceOfSatisfying(AdapterException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(Reason.UNAVAILABLE);
-                    assertThat(e.getMessage()).isEqualTo("LoRA adapters are not available on this server.");
+                    assertThat(e.reason()).isEqualTo(Reason.INVALID);
+                    assertThat(e.getMessage()).isEqualTo(
+                            "The LoRA adapter 'style' has no weights yet; upload them with PUT /v1/adapters/style/lora.");
                 });
     }
 }

@@ -7,6 +7,7 @@ import io.moeplatform.adapters.catalog.AdapterView;
 import io.moeplatform.adapters.kg.retrieval.Fact;
 import io.moeplatform.adapters.kg.retrieval.LinkedEntity;
 import io.moeplatform.adapters.kg.store.KgVersionView;
+import io.moeplatform.adapters.lora.LoraVersion;
 import io.moeplatform.inference.ChatMessage;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -36,12 +37,28 @@ final class AdapterBodies {
             @JsonProperty("base_model") @Nullable String baseModel, boolean enabled,
             @JsonProperty("default") boolean tenantDefault, @JsonProperty("created_at") long createdAt,
             @JsonProperty("updated_at") long updatedAt,
-            @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable GraphStats graph) {
+            @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable GraphStats graph,
+            @JsonInclude(JsonInclude.Include.NON_NULL) @Nullable LoraWeights lora) {
 
-        static Adapter of(AdapterView view, @Nullable GraphStats graph) {
+        static Adapter of(AdapterView view, @Nullable GraphStats graph, @Nullable LoraWeights lora) {
             return new Adapter(view.id().toString(), "adapter", view.name(), view.kind().name().toLowerCase(),
                     view.baseModel(), view.enabled(), view.tenantDefault(), view.createdAt().getEpochSecond(),
-                    view.updatedAt().getEpochSecond(), graph);
+                    view.updatedAt().getEpochSecond(), graph, lora);
+        }
+    }
+
+    /** The serving version of a LoRA adapter's weights: what the engine found in them at upload. */
+    record LoraWeights(String id, String object, String adapter, int version,
+            @JsonProperty("base_model") String baseModel, int rank, double alpha,
+            @JsonProperty("use_rslora") boolean rsLora, @JsonProperty("target_modules") List<String> targetModules,
+            @JsonProperty("adapted_projections") int adaptedProjections, @JsonProperty("size_bytes") long sizeBytes,
+            @JsonProperty("loaded_bytes") long loadedBytes, String sha256,
+            @JsonProperty("created_by") String createdBy, @JsonProperty("created_at") long createdAt) {
+
+        static LoraWeights of(String adapter, LoraVersion v) {
+            return new LoraWeights(v.id().toString(), "adapter.lora_version", adapter, v.version(), v.baseModel(),
+                    v.rank(), v.alpha(), v.rsLora(), v.targetModules(), v.adaptedProjections(), v.sizeBytes(),
+                    v.loadedBytes(), v.weightsSha256(), v.createdBy(), v.createdAt().getEpochSecond());
         }
     }
 

@@ -9,6 +9,7 @@ import io.moeplatform.adapters.kg.importing.KnowledgeGraphImporter;
 import io.moeplatform.adapters.kg.retrieval.KnowledgeContext;
 import io.moeplatform.adapters.kg.retrieval.RetrievalSettings;
 import io.moeplatform.adapters.kg.store.KgVersionView;
+import io.moeplatform.adapters.lora.LoraAdapterRegistry;
 import io.moeplatform.adapters.resolve.AdapterResolver;
 import io.moeplatform.adapters.resolve.ResolvedAdapter;
 import io.moeplatform.api.adapters.AdapterBodies.Adapter;
@@ -18,6 +19,7 @@ import io.moeplatform.api.adapters.AdapterBodies.Deleted;
 import io.moeplatform.api.adapters.AdapterBodies.GraphStats;
 import io.moeplatform.api.adapters.AdapterBodies.GraphVersion;
 import io.moeplatform.api.adapters.AdapterBodies.ListOf;
+import io.moeplatform.api.adapters.AdapterBodies.LoraWeights;
 import io.moeplatform.api.adapters.AdapterBodies.Preview;
 import io.moeplatform.api.adapters.AdapterBodies.PreviewRequest;
 import io.moeplatform.api.adapters.AdapterBodies.TenantDefault;
@@ -52,7 +54,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * The caller's tenant's adapters, administered with an API key of scope {@code adapters:write}: create, list,
- * get (with graph stats), enable/disable, delete; upload a knowledge graph (a new version) and list its versions;
+ * get (with graph or LoRA stats), enable/disable, delete; upload a knowledge graph (a new version) and list its versions;
  * the tenant's default adapter; and a preview of what a prompt would get injected. The tenant always comes from
  * the key, so a key reaches only its own tenant's adapters; changes are audited with the key's prefix as actor.
  */
@@ -63,13 +65,15 @@ class AdaptersController {
     private final KnowledgeGraphImporter importer;
     private final AdapterResolver resolver;
     private final InferenceService inference;
+    private final LoraAdapterRegistry lora;
 
     AdaptersController(AdapterCatalog catalog, KnowledgeGraphImporter importer, AdapterResolver resolver,
-            InferenceService inference) {
+            InferenceService inference, LoraAdapterRegistry lora) {
         this.catalog = catalog;
         this.importer = importer;
         this.resolver = resolver;
         this.inference = inference;
+        this.lora = lora;
     }
 
     @PostMapping(path = "/v1/adapters", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -197,7 +201,8 @@ class AdaptersController {
         GraphStats graph = adapter.kind() == AdapterKind.KNOWLEDGE_GRAPH
                 ? GraphStats.of(importer.versions(caller.tenantId(), adapter.name()))
                 : null;
-        return Adapter.of(adapter, graph);
+        LoraWeights weights = lora.current(adapter).map(v -> LoraWeights.of(adapter.name(), v)).orElse(null);
+        return Adapter.of(adapter, graph, weights);
     }
 
     private String previewModel(AdapterView adapter, @Nullable String requested) {

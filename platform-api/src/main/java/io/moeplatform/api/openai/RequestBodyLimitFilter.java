@@ -30,12 +30,14 @@ class RequestBodyLimitFilter extends OncePerRequestFilter {
 
     /**
      * Knowledge-graph uploads ({@code PUT /v1/adapters/{name}/graph}) are streamed into the importer, which
-     * enforces its own, larger limit ({@code platform.adapters.kg.max-upload-size}).
+     * enforces its own, larger limit ({@code platform.adapters.kg.max-upload-size}); so are LoRA uploads
+     * ({@code PUT /v1/adapters/{name}/lora}, {@code platform.adapters.lora.max-upload-size}).
      */
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String uri = request.getRequestURI();
-        return !uri.startsWith("/v1/") || (uri.startsWith("/v1/adapters/") && uri.endsWith("/graph"));
+        return !uri.startsWith("/v1/")
+                || (uri.startsWith("/v1/adapters/") && (uri.endsWith("/graph") || uri.endsWith("/lora")));
     }
 
     @Override

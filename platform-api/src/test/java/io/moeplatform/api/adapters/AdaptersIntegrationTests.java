@@ -244,8 +244,8 @@ class AdaptersIntegrationTests extends PlatformTest {
         var loraUse = api.post("/v1/chat/completions", admin.tenant().key(),
                 "{\"model\": \"moe-demo:style\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
         assertThat(loraUse.statusCode()).isEqualTo(400);
-        assertThat(json(loraUse).get("error").get("message").asString())
-                .isEqualTo("LoRA adapters are not available on this server.");
+        assertThat(json(loraUse).get("error").get("message").asString()).isEqualTo(
+                "The LoRA adapter 'style' has no weights yet; upload them with PUT /v1/adapters/style/lora.");
 
         var deleted = send("DELETE", "/v1/adapters/bank", admin.adminKey(), "");
         assertThat(deleted.statusCode()).isEqualTo(200);
