@@ -53,7 +53,7 @@ def model_section(name, bench, peer_rows, check):
         gpu = bench.get("gpuMemory") or {}
         out.append(f"Backend `{bench.get('backend')}` on {gpu.get('device', 'unknown device')}; load "
                    f"{fmt(load.get('weightBytes', 0) / 1e9)} GB in {fmt(load.get('seconds'))} s "
-                   f"({fmt(load.get('gigabytesPerSecond'), 2)} GB/s, dummy weights generated on the host); KV pool "
+                   f"({fmt(load.get('gigabytesPerSecond'), 2)} GB/s, dummy weights generated on the GPU); KV pool "
                    f"{fmt(gpu.get('kvCacheBytes', 0) / 1e9)} GB; roofline bandwidth "
                    f"{fmt(bench.get('bandwidth', 0) / 1e12, 2)} TB/s.")
         out.append("")
@@ -100,7 +100,7 @@ def model_section(name, bench, peer_rows, check):
             out.append(f"| {requests} x ({prompt} + {lengths}) | {fmt(ours)} | {ttft} | {itl} | {hf_cell} | {ratio} |")
         out.append("")
     if check:
-        out.append(f"Correctness at full shape ({check.get('layers', 'all')} layers, random bf16 weights, "
+        out.append(f"Correctness at full shape ({check.get('layers', '?')} layers, random bf16 weights, "
                    f"{check['positions']} positions, CUDA vs transformers bf16): top-1 agreement "
                    f"{100 * check['top1Agreement']:.1f}% ({100 * check.get('decisiveTop1Agreement', 0):.1f}% of the "
                    f"{check.get('decisivePositions', '?')} positions whose reference top-2 margin exceeds 4% of the "
