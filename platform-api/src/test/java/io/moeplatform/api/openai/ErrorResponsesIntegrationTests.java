@@ -10,6 +10,9 @@ import io.moeplatform.inference.ChatMessage;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -153,8 +156,14 @@ class ErrorResponsesIntegrationTests extends PlatformTest {
     }
 
     @Test
-    void answersRateLimitWith429AndRetryAfter() {
+    void answersRateLimitWith429AndRetryAfter() throws InterruptedException {
         var tenant = tenant(new TenantPlan(0, 0, 1, 0, 0, Set.of(), 1));
+        // the rate is counted in fixed one-minute windows: both requests must land in the same one
+        var now = Instant.now();
+        var nextMinute = now.truncatedTo(ChronoUnit.MINUTES).plus(Duration.ofMinutes(1));
+        if (Duration.between(now, nextMinute).compareTo(Duration.ofSeconds(15)) < 0) {
+            Thread.sleep(Duration.between(now, nextMinute).plusMillis(200));
+        }
         assertThat(api.post(CHAT, tenant.key(), chat("moe-demo", ",\"max_tokens\":1")).statusCode()).isEqualTo(200);
         var response = api.post(CHAT, tenant.key(), chat("moe-demo", ",\"max_tokens\":1"));
         assertThat(response.statusCode()).isEqualTo(429);
