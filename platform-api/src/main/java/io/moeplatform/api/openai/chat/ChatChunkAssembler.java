@@ -1,5 +1,6 @@
 package io.moeplatform.api.openai.chat;
 
+import io.moeplatform.api.openai.GenerationEventLoop;
 import io.moeplatform.api.openai.SseStream;
 import io.moeplatform.api.openai.UsageBody;
 import io.moeplatform.api.openai.chat.ChatCompletionBodies.Chunk;
@@ -7,17 +8,12 @@ import io.moeplatform.api.openai.chat.ChatCompletionBodies.ChunkChoice;
 import io.moeplatform.api.openai.chat.ChatCompletionBodies.Delta;
 import io.moeplatform.api.openai.chat.ChatCompletionBodies.Logprobs;
 import io.moeplatform.api.openai.chat.ChatCompletionBodies.TokenEntry;
-import io.moeplatform.api.openai.error.ErrorTypes;
-import io.moeplatform.api.openai.error.OpenAiError;
 import io.moeplatform.api.pipeline.Generation;
 import io.moeplatform.inference.GenerationEvent;
-import io.moeplatform.inference.InferenceException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns a {@link Generation}'s events into chat completion bodies: one response, or the chunk sequence OpenAI
@@ -25,8 +21,6 @@ import org.slf4j.LoggerFactory;
  * with empty choices, then {@code [DONE]}).
  */
 final class ChatChunkAssembler {
-
-    private static final Logger log = LoggerFactory.getLogger(ChatChunkAssembler.class);
 
     private final Generation generation;
     private final long created;
@@ -58,21 +52,26 @@ final class ChatChunkAssembler {
             text[i] = new StringBuilder();
             logprobs.add(new ArrayList<>());
         }
-        GenerationEvent event;
-        GenerationEvent.Completed completed = null;
-        while ((event = generation.next()) != null) {
-            switch (event) {
-                case GenerationEvent.Token token -> {
-                    text[token.choice()].append(token.text());
-                    if (token.logprob() != null) {
-                        logprobs.get(token.choice()).add(TokenEntry.of(token.logprob()));
-                    }
+        var completed = new GenerationEvent.Completed[1];
+        GenerationEventLoop.collect(generation, new GenerationEventLoop.Listener() {
+            @Override
+            public void token(GenerationEvent.Token token) {
+                text[token.choice()].append(token.text());
+                if (token.logprob() != null) {
+                    logprobs.get(token.choice()).add(TokenEntry.of(token.logprob()));
                 }
-                case GenerationEvent.ChoiceFinished finished -> finish[finished.choice()] = finished.reason()
-                        .openAiName();
-                case GenerationEvent.Completed done -> completed = done;
             }
-        }
+
+            @Override
+            public void choiceFinished(GenerationEvent.ChoiceFinished finished) {
+                finish[finished.choice()] = finished.reason().openAiName();
+            }
+
+            @Override
+            public void completed(GenerationEvent.Completed done) {
+                completed[0] = done;
+            }
+        });
         var bodies = new ArrayList<ChatCompletionBodies.Choice>(choices);
         for (int i = 0; i < choices; i++) {
             bodies.add(new ChatCompletionBodies.Choice(i,
@@ -80,48 +79,37 @@ final class ChatChunkAssembler {
                     withLogprobs ? new Logprobs(List.copyOf(logprobs.get(i))) : null, finish[i]));
         }
         return new ChatCompletionBodies.Completion(generation.requestId(), "chat.completion", created,
-                generation.model(), fingerprint, List.copyOf(bodies), UsageBody.of(completed.usage(), generation));
+                generation.model(), fingerprint, List.copyOf(bodies), UsageBody.of(completed[0].usage(), generation));
     }
 
-    /**
-     * Streams the chunks. A failed write means the client went away: the generation is cancelled (the caller's
-     * close then bills what was generated). An engine failure after the first byte is sent as an error event.
-     */
+    /** Streams the chunks through {@link GenerationEventLoop#stream}: role first, then the held-back deltas. */
     void stream(SseStream sse, boolean includeUsage) throws InterruptedException {
-        try {
-            for (int i = 0; i < generation.choices(); i++) {
-                sse.send(chunk(i, new Delta("assistant", ""), null, null));
-            }
-            GenerationEvent event;
-            while (true) {
-                try {
-                    event = generation.next();
-                } catch (InferenceException failed) {
-                    log.warn("Request {} failed while streaming: {}", generation.requestId(), failed.getMessage());
-                    sse.send(OpenAiError.of("The server had an error while generating (request "
-                            + generation.requestId() + ")", ErrorTypes.SERVER, null, "internal_error"));
-                    return;
-                }
-                if (event == null) {
-                    break;
-                }
-                switch (event) {
-                    case GenerationEvent.Token token -> onToken(sse, token);
-                    case GenerationEvent.ChoiceFinished finished -> flush(sse, finished.choice(),
-                            finished.reason().openAiName());
-                    case GenerationEvent.Completed done -> {
-                        if (includeUsage) {
-                            sse.send(new Chunk(generation.requestId(), "chat.completion.chunk", created,
-                                    generation.model(), fingerprint, List.of(),
-                                    UsageBody.of(done.usage(), generation)));
-                        }
-                    }
+        GenerationEventLoop.stream(generation, sse, new GenerationEventLoop.Listener() {
+            @Override
+            public void start() throws IOException {
+                for (int i = 0; i < generation.choices(); i++) {
+                    sse.send(chunk(i, new Delta("assistant", ""), null, null));
                 }
             }
-            sse.done();
-        } catch (IOException clientGone) {
-            generation.cancel();
-        }
+
+            @Override
+            public void token(GenerationEvent.Token token) throws IOException {
+                onToken(sse, token);
+            }
+
+            @Override
+            public void choiceFinished(GenerationEvent.ChoiceFinished finished) throws IOException {
+                flush(sse, finished.choice(), finished.reason().openAiName());
+            }
+
+            @Override
+            public void completed(GenerationEvent.Completed done) throws IOException {
+                if (includeUsage) {
+                    sse.send(new Chunk(generation.requestId(), "chat.completion.chunk", created, generation.model(),
+                            fingerprint, List.of(), UsageBody.of(done.usage(), generation)));
+                }
+            }
+        });
     }
 
     private void onToken(SseStream sse, GenerationEvent.Token token) throws IOException {

@@ -1,15 +1,13 @@
 package io.moeplatform.api.openai.completions;
 
+import io.moeplatform.api.openai.GenerationEventLoop;
 import io.moeplatform.api.openai.SseStream;
 import io.moeplatform.api.openai.UsageBody;
 import io.moeplatform.api.openai.completions.CompletionBodies.Choice;
 import io.moeplatform.api.openai.completions.CompletionBodies.Completion;
 import io.moeplatform.api.openai.completions.CompletionBodies.Logprobs;
-import io.moeplatform.api.openai.error.ErrorTypes;
-import io.moeplatform.api.openai.error.OpenAiError;
 import io.moeplatform.api.pipeline.Generation;
 import io.moeplatform.inference.GenerationEvent;
-import io.moeplatform.inference.InferenceException;
 import io.moeplatform.inference.TokenLogprob;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -17,8 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Turns a {@link Generation}'s events into text completion bodies: one response, or streamed chunks of the same
@@ -26,8 +22,6 @@ import org.slf4j.LoggerFactory;
  * {@code [DONE]}.
  */
 final class CompletionAssembler {
-
-    private static final Logger log = LoggerFactory.getLogger(CompletionAssembler.class);
 
     /** Text and logprobs of one choice since the last flush, plus its offset in the choice's whole text. */
     private static final class Part {
@@ -59,62 +53,55 @@ final class CompletionAssembler {
 
     Completion collect() throws InterruptedException {
         var finish = new String[parts.length];
-        GenerationEvent event;
-        GenerationEvent.Completed completed = null;
-        while ((event = generation.next()) != null) {
-            switch (event) {
-                case GenerationEvent.Token token -> append(token);
-                case GenerationEvent.ChoiceFinished finished -> finish[finished.choice()] = finished.reason()
-                        .openAiName();
-                case GenerationEvent.Completed done -> completed = done;
+        var completed = new GenerationEvent.Completed[1];
+        GenerationEventLoop.collect(generation, new GenerationEventLoop.Listener() {
+            @Override
+            public void token(GenerationEvent.Token token) {
+                append(token);
             }
-        }
+
+            @Override
+            public void choiceFinished(GenerationEvent.ChoiceFinished finished) {
+                finish[finished.choice()] = finished.reason().openAiName();
+            }
+
+            @Override
+            public void completed(GenerationEvent.Completed done) {
+                completed[0] = done;
+            }
+        });
         var choices = new ArrayList<Choice>(parts.length);
         for (int i = 0; i < parts.length; i++) {
             choices.add(new Choice(parts[i].text.toString(), i, logprobs(parts[i]), finish[i]));
         }
         return new Completion(generation.requestId(), "text_completion", created, generation.model(), fingerprint,
-                List.copyOf(choices), UsageBody.of(completed.usage(), generation));
+                List.copyOf(choices), UsageBody.of(completed[0].usage(), generation));
     }
 
+    /** Streams text chunks through {@link GenerationEventLoop#stream}, one token held back per choice. */
     void stream(SseStream sse, boolean includeUsage) throws InterruptedException {
-        try {
-            GenerationEvent event;
-            while (true) {
-                try {
-                    event = generation.next();
-                } catch (InferenceException failed) {
-                    log.warn("Request {} failed while streaming: {}", generation.requestId(), failed.getMessage());
-                    sse.send(OpenAiError.of("The server had an error while generating (request "
-                            + generation.requestId() + ")", ErrorTypes.SERVER, null, "internal_error"));
-                    return;
+        GenerationEventLoop.stream(generation, sse, new GenerationEventLoop.Listener() {
+            @Override
+            public void token(GenerationEvent.Token token) throws IOException {
+                if (!parts[token.choice()].isEmpty() && (!token.text().isEmpty() || token.logprob() != null)) {
+                    flush(sse, token.choice(), null);
                 }
-                if (event == null) {
-                    break;
-                }
-                switch (event) {
-                    case GenerationEvent.Token token -> {
-                        Part part = parts[token.choice()];
-                        if (!part.isEmpty() && (!token.text().isEmpty() || token.logprob() != null)) {
-                            flush(sse, token.choice(), null);
-                        }
-                        append(token);
-                    }
-                    case GenerationEvent.ChoiceFinished finished -> flush(sse, finished.choice(),
-                            finished.reason().openAiName());
-                    case GenerationEvent.Completed done -> {
-                        if (includeUsage) {
-                            sse.send(new Completion(generation.requestId(), "text_completion", created,
-                                    generation.model(), fingerprint, List.of(),
-                                    UsageBody.of(done.usage(), generation)));
-                        }
-                    }
+                append(token);
+            }
+
+            @Override
+            public void choiceFinished(GenerationEvent.ChoiceFinished finished) throws IOException {
+                flush(sse, finished.choice(), finished.reason().openAiName());
+            }
+
+            @Override
+            public void completed(GenerationEvent.Completed done) throws IOException {
+                if (includeUsage) {
+                    sse.send(new Completion(generation.requestId(), "text_completion", created, generation.model(),
+                            fingerprint, List.of(), UsageBody.of(done.usage(), generation)));
                 }
             }
-            sse.done();
-        } catch (IOException clientGone) {
-            generation.cancel();
-        }
+        });
     }
 
     private void append(GenerationEvent.Token token) {
