@@ -35,7 +35,8 @@ class ConsoleSecurityConfiguration {
                         .requestMatchers("/admin/login", "/admin/denied", "/admin/assets/**", "/admin/webjars/**")
                         .permitAll()
                         .requestMatchers(HttpMethod.POST, "/admin/password", "/admin/logout").authenticated()
-                        .requestMatchers("/admin/tenants/new").hasRole("PLATFORM_ADMIN")
+                        .requestMatchers("/admin/tenants/new", "/admin/users", "/admin/users/**")
+                        .hasRole("PLATFORM_ADMIN")
                         .requestMatchers(HttpMethod.POST, "/admin/tenants", "/admin/tenants/*/suspend",
                                 "/admin/tenants/*/resume", "/admin/tenants/*/quotas")
                         .hasRole("PLATFORM_ADMIN")

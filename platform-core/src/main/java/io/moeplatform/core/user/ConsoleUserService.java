@@ -122,6 +122,15 @@ public class ConsoleUserService {
         audit.append(actor, AuditAction.USER_DELETED, user.tenantId(), username, Map.of());
     }
 
+    /** Ends a lockout at once (an administrator vouches for the user) and forgets earlier failed logins. */
+    @Transactional
+    public void unlock(String username, String actor) {
+        var user = require(username);
+        jdbc.sql("UPDATE console_user SET failed_logins = 0, locked_until = NULL WHERE id = ?").param(user.id())
+                .update();
+        audit.append(actor, AuditAction.USER_UNLOCKED, user.tenantId(), username, Map.of());
+    }
+
     /** Counts a failed login; at {@code platform.security.max-failed-logins} in a row the account locks. */
     @Transactional
     public void recordLoginFailure(String username) {

@@ -98,6 +98,30 @@ class ConsoleUserTests {
     }
 
     @Test
+    void anAdministratorCanEndALockoutAtOnce() {
+        users.create("locked", "the right password", ConsoleRole.PLATFORM_ADMIN, null, "admin");
+        var provider = new DaoAuthenticationProvider(context.getBean(UserDetailsService.class));
+        provider.setPasswordEncoder(context.getBean(PasswordEncoder.class));
+        var manager = new ProviderManager(provider);
+        manager.setAuthenticationEventPublisher(new DefaultAuthenticationEventPublisher(context));
+        for (int i = 0; i < 3; i++) {
+            assertThatThrownBy(() -> manager.authenticate(login("locked", "wrong password!")))
+                    .isInstanceOf(BadCredentialsException.class);
+        }
+        assertThat(users.find("locked").orElseThrow().lockedUntil()).isNotNull();
+
+        users.unlock("locked", "admin");
+
+        var unlocked = users.find("locked").orElseThrow();
+        assertThat(unlocked.lockedUntil()).isNull();
+        assertThat(unlocked.failedLogins()).isZero();
+        assertThat(manager.authenticate(login("locked", "the right password")).isAuthenticated()).isTrue();
+        assertThat(context.getBean(JdbcClient.class)
+                .sql("SELECT COUNT(*) FROM audit_event WHERE action = 'USER_UNLOCKED' AND target = 'locked'")
+                .query(Long.class).single()).isEqualTo(1);
+    }
+
+    @Test
     void disabledUsersCannotLogInAndChangesAreAudited() {
         users.create("temp", "temporary password", ConsoleRole.PLATFORM_ADMIN, null, "admin");
         users.setEnabled("temp", false, "admin");
