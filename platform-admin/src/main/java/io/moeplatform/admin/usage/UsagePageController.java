@@ -25,7 +25,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Usage and cost: tokens and cost per day, per tenant, per model and per adapter (Chart.js draws them from JSON
- * in the page), latency percentiles, and a tenant's events as CSV. Tenant-bound users see only their tenant. (Named
+ * in the page), latency percentiles, and usage events as CSV (one tenant's, or all tenants' for the platform admin). Tenant-bound users see only their tenant. (Named
  * apart from the API's {@code UsageController}: both are beans of one application.)
  */
 @Controller
@@ -71,18 +71,24 @@ class UsagePageController {
         return "console/usage";
     }
 
+    /** One tenant's events, or every tenant's (with a tenant column) for the platform admin who picked none. */
     @GetMapping("/admin/usage.csv")
-    void csv(@RequestParam UUID tenant,
+    void csv(@RequestParam(required = false) @Nullable UUID tenant,
             @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) @Nullable LocalDate from,
             @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE) @Nullable LocalDate to,
             HttpServletResponse response) throws IOException {
-        var name = visibleTenants.require(tenant).name();
+        var chosen = access.pick(tenant);
+        var name = chosen == null ? "all-tenants" : visibleTenants.require(chosen).name();
         var period = UsagePeriod.of(from, to, clock);
         response.setContentType("text/csv;charset=UTF-8");
         response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
                 .filename("usage-" + name + "-" + period.from() + "-" + period.to() + ".csv").build().toString());
         var out = new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8);
-        usage.exportCsv(tenant, period.from(), period.to(), out);
+        if (chosen == null) {
+            reports.exportCsvAllTenants(period.from(), period.to(), out);
+        } else {
+            usage.exportCsv(chosen, period.from(), period.to(), out);
+        }
         out.flush();
     }
 }

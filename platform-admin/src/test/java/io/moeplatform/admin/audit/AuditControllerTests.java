@@ -59,7 +59,27 @@ class AuditControllerTests {
         verify(audit).find(query.capture());
         assertThat(query.getValue()).isEqualTo(new AuditQuery(ACME.id(), "root", AuditAction.API_KEY_REVOKED,
                 Instant.parse("2026-03-01T00:00:00Z"), Instant.parse("2026-03-03T00:00:00Z"),
-                AuditController.LIMIT));
+                AuditController.PAGE_SIZE + 1, 0));
+    }
+
+    @Test
+    void pagesKeepTheFiltersAndKnowWhenThereIsANextPage() throws Exception {
+        given(tenants.list()).willReturn(List.of(ACME));
+        var fullPage = new java.util.ArrayList<AuditEvent>();
+        for (int i = 0; i <= AuditController.PAGE_SIZE; i++) {
+            fullPage.add(new AuditEvent(i, Instant.parse("2026-03-01T10:00:00Z"), "root", AuditAction.TENANT_CREATED,
+                    ACME.id(), "t" + i, "{}"));
+        }
+        given(audit.find(any())).willReturn(fullPage);
+        mvc.perform(get("/admin/audit").param("actor", "root").param("page", "2").with(ConsoleUsers.platformAdmin()))
+                .andExpect(status().isOk()).andExpect(content().string(containsString("Entries 201 to 300")))
+                .andExpect(content().string(containsString("href=\"/admin/audit?actor=root&amp;page=3\"")))
+                .andExpect(content().string(containsString("href=\"/admin/audit?actor=root&amp;page=1\"")))
+                .andExpect(content().string(org.hamcrest.Matchers.not(containsString(">t100<"))));
+        var query = ArgumentCaptor.forClass(AuditQuery.class);
+        verify(audit).find(query.capture());
+        assertThat(query.getValue().offset()).isEqualTo(2 * AuditController.PAGE_SIZE);
+        assertThat(query.getValue().limit()).isEqualTo(AuditController.PAGE_SIZE + 1);
     }
 
     @Test

@@ -101,6 +101,23 @@ class UsagePageControllerTests {
     }
 
     @Test
+    void platformAdminExportsEveryTenantAndATenantUserOnlyItsOwn() throws Exception {
+        willAnswer(invocation -> {
+            invocation.<Writer>getArgument(2).write("tenant,request_id\nacme,r1\nglobex,r2\n");
+            return null;
+        }).given(reports).exportCsvAllTenants(eq(TODAY.minusDays(29)), eq(TODAY), any());
+        mvc.perform(get("/admin/usage.csv").with(ConsoleUsers.platformAdmin())).andExpect(status().isOk())
+                .andExpect(header().string("Content-Disposition", containsString("usage-all-tenants-")))
+                .andExpect(content().string(containsString("globex,r2")));
+        mvc.perform(get("/admin/usage").with(ConsoleUsers.platformAdmin()))
+                .andExpect(content().string(containsString("href=\"/admin/usage.csv?from=")));
+
+        mvc.perform(get("/admin/usage.csv").with(ConsoleUsers.tenantViewer(ACME.id()))).andExpect(status().isOk());
+        verify(usage).exportCsv(eq(ACME.id()), eq(TODAY.minusDays(29)), eq(TODAY), any());
+        verify(reports).exportCsvAllTenants(any(), any(), any());
+    }
+
+    @Test
     void periodIsClampedToAYear() {
         var period = UsagePeriod.of(LocalDate.parse("2020-01-01"), TODAY, java.time.Clock.systemUTC());
         org.assertj.core.api.Assertions.assertThat(period.from()).isEqualTo(TODAY.minusDays(365));

@@ -150,12 +150,58 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(text("#pg-tokens")).matches("[1-9][0-9]*");
         shot("08-playground");
 
+        // adapters: create a knowledge-graph adapter, upload a graph through the form (with progress), see its
+        // stats, preview the injection, make it the tenant default, and see the API inject it
+        click("a[href='/admin/adapters']");
+        click("a[href='/admin/adapters?tenant=" + tenantPath.substring("/admin/tenants/".length()) + "']");
+        type("#name", "Not Valid");
+        submit("#create-adapter button[type=submit]");
+        assertThat(text("#name-error")).contains("lower-case letters");
+        type("#name", "handbook");
+        submit("#create-adapter button[type=submit]");
+        assertThat(text(".notice")).contains("adapter was created");
+        element("#graph-file").sendKeys(graphFile().toString());
+        new Select(browser.findElement(By.id("graph-format"))).selectByValue("json");
+        submit("#graph-upload button[type=submit]");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "imported"));
+        assertThat(text("#stat-entities")).isEqualTo("3");
+        assertThat(text("#stat-relations")).isEqualTo("2");
+        shot("09-adapter-graph");
+        type("#prompt", "Who founded Acme Robotics?");
+        submit("#preview button[type=submit]");
+        assertThat(text("#injected-text")).contains("Acme Robotics").contains("Ada Lovelace");
+        assertThat(text("#preview-result h3")).matches("[1-9][0-9]* tokens would be injected.*");
+        shot("10-adapter-preview");
+        submit("form[action$='/handbook/default'] button[type=submit]");
+        assertThat(text(".notice")).contains("tenant default");
+        var adapted = api.post("/v1/chat/completions", secret, "{\"model\":\"" + MODEL
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Tell me about Acme Robotics\"}],"
+                + "\"max_tokens\":2}");
+        assertThat(adapted.statusCode()).isEqualTo(200);
+        assertThat(adapted.headers().firstValue("x-moe-adapter")).hasValue("handbook");
+        assertThat(Integer.parseInt(adapted.headers().firstValue("x-moe-injected-tokens").orElseThrow()))
+                .isPositive();
+
+        // console users: the platform admin creates a tenant admin for this tenant
+        click("a[href='/admin/users']");
+        type("#name", "ops-" + tenantName);
+        new Select(browser.findElement(By.id("tenantId"))).selectByVisibleText(tenantName);
+        type("#newPassword", "short");
+        submit("#create-user button[type=submit]");
+        assertThat(text("#newPassword-error")).contains("at least 12");
+        type("#newPassword", "a long enough password");
+        submit("#create-user button[type=submit]");
+        assertThat(text(".notice")).contains("user was created");
+        assertThat(text("table tbody")).contains("ops-" + tenantName).contains("tenant admin");
+        shot("11-users");
+
         // audit log: every change of this tenant, by the signed-in administrator
         open("/admin/audit");
         new Select(browser.findElement(By.id("tenant"))).selectByVisibleText(tenantName);
         submit("form[action='/admin/audit'] button[type=submit]");
-        assertThat(text("#audit-events tbody")).contains("tenant created", "plan changed", "key issued", "admin");
-        shot("09-audit");
+        assertThat(text("#audit-events tbody")).contains("tenant created", "plan changed", "key issued", "admin",
+                "adapter created", "knowledge graph imported", "user created");
+        shot("12-audit");
 
         // suspension locks the tenant's key out of the API
         open(tenantPath);
@@ -165,26 +211,26 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(api.post("/v1/chat/completions", secret, "{\"model\":\"" + MODEL
                 + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":2}").statusCode())
                 .isEqualTo(401);
-        shot("10-tenant-suspended");
+        shot("13-tenant-suspended");
 
         // language switch, remembered across pages
         click("a[lang=zh-CN]");
         assertThat(text("h1")).contains("租户");
         open("/admin/tenants");
         assertThat(text("h1")).isEqualTo("租户");
-        shot("11-tenants-zh-CN");
+        shot("14-tenants-zh-CN");
         click("a[lang=en]");
 
         // change-password page, the not-found page, and a tablet-width layout
         open("/admin/password");
-        shot("12-password");
+        shot("15-password");
         open("/admin/tenants/not-a-tenant");
         assertThat(text("main")).contains("does not exist").doesNotContain("Exception");
-        shot("13-not-found");
+        shot("16-not-found");
         browser.manage().window().setSize(new Dimension(800, 1100));
         open("/admin/tenants");
         assertThat(browser.findElement(By.cssSelector("nav .menu")).isDisplayed()).isTrue();
-        shot("14-tenants-tablet");
+        shot("17-tenants-tablet");
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
         // sign-out
@@ -192,6 +238,26 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(text("[role=status]")).contains("signed out");
         open("/admin/tenants");
         assertThat(browser.getCurrentUrl()).endsWith("/admin/login");
+    }
+
+    /** A small graph in the JSON import format: two people, a company, who founded it and where it is. */
+    private static Path graphFile() {
+        try {
+            var file = Files.createTempFile("handbook-", ".json");
+            Files.writeString(file, """
+                    {"entities": [
+                      {"id": "acme", "name": "Acme Robotics", "type": "company"},
+                      {"id": "ada", "name": "Ada Lovelace", "type": "person"},
+                      {"id": "berlin", "name": "Berlin", "type": "city"}],
+                     "relations": [
+                      {"source": "ada", "target": "acme", "type": "founded"},
+                      {"source": "acme", "target": "berlin", "type": "headquartered_in"}]}
+                    """);
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private void open(String path) {

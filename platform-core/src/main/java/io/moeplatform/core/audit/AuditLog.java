@@ -68,7 +68,8 @@ public class AuditLog {
             sql.append(" AND occurred_at < ?");
             params.add(query.to().atOffset(ZoneOffset.UTC));
         }
-        sql.append(" ORDER BY occurred_at DESC, id DESC LIMIT ").append(query.limit());
+        sql.append(" ORDER BY occurred_at DESC, id DESC LIMIT ").append(query.limit()).append(" OFFSET ")
+                .append(query.offset());
         return jdbc.sql(sql.toString()).params(params).query(AuditLog::row).list();
     }
 

@@ -12,12 +12,21 @@ import org.jspecify.annotations.Nullable;
  * @param limit the most entries returned
  */
 public record AuditQuery(@Nullable UUID tenantId, @Nullable String actor, @Nullable AuditAction action,
-        @Nullable Instant from, @Nullable Instant to, int limit) {
+        @Nullable Instant from, @Nullable Instant to, int limit, int offset) {
 
     public AuditQuery {
         if (limit < 1 || limit > 10_000) {
             throw new IllegalArgumentException("limit must be between 1 and 10000, was " + limit);
         }
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must not be negative, was " + offset);
+        }
+    }
+
+    /** The newest {@code limit} matching entries. */
+    public AuditQuery(@Nullable UUID tenantId, @Nullable String actor, @Nullable AuditAction action,
+            @Nullable Instant from, @Nullable Instant to, int limit) {
+        this(tenantId, actor, action, from, to, limit, 0);
     }
 
     public static AuditQuery forTenant(UUID tenantId) {

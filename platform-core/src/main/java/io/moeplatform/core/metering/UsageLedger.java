@@ -128,22 +128,36 @@ public class UsageLedger implements UsageQueryService, UsageReportService {
     @Override
     @Transactional(readOnly = true)
     public void exportCsv(UUID tenantId, LocalDate from, LocalDate to, Writer out) throws IOException {
-        out.write("request_id,created_at,key_id,model,adapter,prompt_tokens,completion_tokens,cached_tokens,"
-                + "injected_tokens,ttft_ms,duration_ms,outcome,streamed\n");
+        writeCsv(out, false, "SELECT " + COLUMNS + " FROM usage_event WHERE tenant_id = ? AND usage_day >= ?"
+                + " AND usage_day <= ? ORDER BY created_at, request_id", tenantId, from, to);
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public void exportCsvAllTenants(LocalDate from, LocalDate to, Writer out) throws IOException {
+        writeCsv(out, true, "SELECT (SELECT t.name FROM tenant t WHERE t.id = usage_event.tenant_id) AS tenant_name, "
+                + COLUMNS + " FROM usage_event WHERE usage_day >= ? AND usage_day <= ?"
+                + " ORDER BY created_at, request_id", from, to);
+    }
+
+    /** Streams the rows of {@code sql} as CSV, without holding them; the first write failure ends the export. */
+    private void writeCsv(Writer out, boolean withTenant, String sql, Object... params) throws IOException {
+        out.write((withTenant ? "tenant," : "") + "request_id,created_at,key_id,model,adapter,prompt_tokens,"
+                + "completion_tokens,cached_tokens,injected_tokens,ttft_ms,duration_ms,outcome,streamed\n");
         var failure = new IOException[1];
-        jdbc.sql("SELECT " + COLUMNS + " FROM usage_event WHERE tenant_id = ? AND usage_day >= ? AND usage_day <= ?"
-                + " ORDER BY created_at, request_id")
-                .params(tenantId, from, to)
-                .query(rs -> {
-                    if (failure[0] != null) {
-                        return;
-                    }
-                    try {
-                        writeCsvRow(rs, out);
-                    } catch (IOException e) {
-                        failure[0] = e;
-                    }
-                });
+        jdbc.sql(sql).params(params).query(rs -> {
+            if (failure[0] != null) {
+                return;
+            }
+            try {
+                if (withTenant) {
+                    out.write(csvField(nullToEmpty(rs.getString("tenant_name"))) + ",");
+                }
+                writeCsvRow(rs, out);
+            } catch (IOException e) {
+                failure[0] = e;
+            }
+        });
         if (failure[0] != null) {
             throw failure[0];
         }

@@ -1,5 +1,7 @@
 package io.moeplatform.core.metering;
 
+import java.io.IOException;
+import java.io.Writer;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.UUID;
@@ -10,6 +12,12 @@ public interface UsageReportService {
 
     /** Daily totals per tenant, model and adapter of every tenant, {@code from} and {@code to} inclusive. */
     List<DailyUsage> dailyAllTenants(LocalDate from, LocalDate to);
+
+    /**
+     * Every tenant's usage events of the period as CSV: the columns of {@link UsageQueryService#exportCsv} after a
+     * leading {@code tenant} (its name).
+     */
+    void exportCsvAllTenants(LocalDate from, LocalDate to, Writer out) throws IOException;
 
     /** Percentiles of one tenant's requests, or of all tenants' when {@code tenantId} is null. */
     LatencyPercentiles latency(@Nullable UUID tenantId, LocalDate from, LocalDate to);

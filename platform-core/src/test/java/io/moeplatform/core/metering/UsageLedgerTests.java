@@ -98,6 +98,18 @@ class UsageLedgerTests {
     }
 
     @Test
+    void exportsEveryTenantsEventsWithTheTenantsName() throws Exception {
+        var csv = new StringWriter();
+        context.getBean(UsageReportService.class).exportCsvAllTenants(LocalDate.parse("2026-05-10"),
+                LocalDate.parse("2026-05-10"), csv);
+        var lines = csv.toString().lines().toList();
+        assertThat(lines.get(0)).startsWith("tenant,request_id,created_at,key_id,model");
+        assertThat(lines).hasSize(4);
+        assertThat(lines.subList(1, 4)).anyMatch(line -> line.startsWith("acme,a1,2026-05-10T23:59:00Z,"))
+                .anyMatch(line -> line.startsWith("globex,g1,"));
+    }
+
+    @Test
     void dailyTotalsAcrossTenantsKeepEachTenantApart() {
         var days = context.getBean(UsageReportService.class).dailyAllTenants(LocalDate.parse("2026-05-10"),
                 LocalDate.parse("2026-05-10"));

@@ -70,6 +70,10 @@ class TenantDirectoryTests {
                 .extracting(event -> event.action()).containsExactly(AuditAction.TENANT_CREATED);
         assertThat(audit.find(new AuditQuery(created.id(), "bill", null, clock.instant().minusSeconds(1), null, 10)))
                 .isEmpty();
+        // pages: newest first, the second page of one entry is the older one
+        assertThat(audit.find(new AuditQuery(created.id(), null, null, null, null, 1, 1)))
+                .extracting(event -> event.action()).containsExactly(AuditAction.TENANT_CREATED);
+        assertThat(audit.find(new AuditQuery(created.id(), null, null, null, null, 1, 2))).isEmpty();
     }
 
     @Test
