@@ -2,6 +2,7 @@ package io.moeplatform.api.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.moeplatform.adapters.testing.DemoLoraAdapter;
 import io.moeplatform.api.PlatformApplication;
 import io.moeplatform.api.testing.PlatformTest;
 import java.nio.file.Files;
@@ -182,6 +183,22 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(Integer.parseInt(adapted.headers().firstValue("x-moe-injected-tokens").orElseThrow()))
                 .isPositive();
 
+        // a LoRA adapter: the engine's refusal of a broken zip is shown beside the field, a valid one its stats
+        open(tenantPath + "/adapters");
+        type("#name", "tone");
+        new Select(browser.findElement(By.id("kind"))).selectByValue("LORA");
+        submit("#create-adapter button[type=submit]");
+        assertThat(text(".notice")).contains("adapter was created");
+        element("#lora-file").sendKeys(tempFile(".zip", "{\"r\": 4}".getBytes()).toString());
+        submit("#lora-upload button[type=submit]");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("lora-error"), "not a readable zip"));
+        element("#lora-file").sendKeys(tempFile(".zip", DemoLoraAdapter.attention(4, 3).zip()).toString());
+        submit("#lora-upload button[type=submit]");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "LoRA weights"));
+        assertThat(text("#lora-rank")).isEqualTo("4");
+        assertThat(text("#lora-stats")).contains("q_proj");
+        shot("11-adapter-lora");
+
         // console users: the platform admin creates a tenant admin for this tenant
         click("a[href='/admin/users']");
         type("#name", "ops-" + tenantName);
@@ -193,7 +210,7 @@ class ConsoleBrowserTests extends PlatformTest {
         submit("#create-user button[type=submit]");
         assertThat(text(".notice")).contains("user was created");
         assertThat(text("table tbody")).contains("ops-" + tenantName).contains("tenant admin");
-        shot("11-users");
+        shot("12-users");
 
         // audit log: every change of this tenant, by the signed-in administrator
         open("/admin/audit");
@@ -201,7 +218,7 @@ class ConsoleBrowserTests extends PlatformTest {
         submit("form[action='/admin/audit'] button[type=submit]");
         assertThat(text("#audit-events tbody")).contains("tenant created", "plan changed", "key issued", "admin",
                 "adapter created", "knowledge graph imported", "user created");
-        shot("12-audit");
+        shot("13-audit");
 
         // suspension locks the tenant's key out of the API
         open(tenantPath);
@@ -211,26 +228,26 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(api.post("/v1/chat/completions", secret, "{\"model\":\"" + MODEL
                 + "\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"max_tokens\":2}").statusCode())
                 .isEqualTo(401);
-        shot("13-tenant-suspended");
+        shot("14-tenant-suspended");
 
         // language switch, remembered across pages
         click("a[lang=zh-CN]");
         assertThat(text("h1")).contains("租户");
         open("/admin/tenants");
         assertThat(text("h1")).isEqualTo("租户");
-        shot("14-tenants-zh-CN");
+        shot("15-tenants-zh-CN");
         click("a[lang=en]");
 
         // change-password page, the not-found page, and a tablet-width layout
         open("/admin/password");
-        shot("15-password");
+        shot("16-password");
         open("/admin/tenants/not-a-tenant");
         assertThat(text("main")).contains("does not exist").doesNotContain("Exception");
-        shot("16-not-found");
+        shot("17-not-found");
         browser.manage().window().setSize(new Dimension(800, 1100));
         open("/admin/tenants");
         assertThat(browser.findElement(By.cssSelector("nav .menu")).isDisplayed()).isTrue();
-        shot("17-tenants-tablet");
+        shot("18-tenants-tablet");
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
         // sign-out
@@ -240,11 +257,9 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(browser.getCurrentUrl()).endsWith("/admin/login");
     }
 
-    /** A small graph in the JSON import format: two people, a company, who founded it and where it is. */
+    /** A small graph in the JSON import format: a person, a company, who founded it and where it is. */
     private static Path graphFile() {
-        try {
-            var file = Files.createTempFile("handbook-", ".json");
-            Files.writeString(file, """
+        return tempFile(".json", """
                     {"entities": [
                       {"id": "acme", "name": "Acme Robotics", "type": "company"},
                       {"id": "ada", "name": "Ada Lovelace", "type": "person"},
@@ -252,7 +267,14 @@ class ConsoleBrowserTests extends PlatformTest {
                      "relations": [
                       {"source": "ada", "target": "acme", "type": "founded"},
                       {"source": "acme", "target": "berlin", "type": "headquartered_in"}]}
-                    """);
+                """.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A file for the browser's file input, deleted when the test JVM ends. */
+    private static Path tempFile(String suffix, byte[] content) {
+        try {
+            var file = Files.createTempFile("console-upload-", suffix);
+            Files.write(file, content);
             file.toFile().deleteOnExit();
             return file;
         } catch (java.io.IOException e) {
