@@ -10,6 +10,11 @@
 #                                                                                -> bench-<model>.json / .txt
 #   peers-olmoe, peers-qwen3   hf_peers.py: `generate` eager at PEER_BATCHES, `generate_batch` for the same
 #                 continuous-batching workloads                                  -> peers-<model>.log
+#   deepseek      the engine's `bench` at the DeepSeek-V2-Lite shape: decode at DS_BATCHES (1,32,128) with the roofline,
+#                 prefill of PREFILL_LEN tokens, the latent KV cache's bytes per token and 4k-token capacity
+#                                                                                -> bench-deepseek-v2-lite.json / .txt
+#   peers-deepseek  hf_peers.py `generate` eager at DS_PEER_BATCHES (1,32) -> peers-deepseek-v2-lite.log
+#   check-deepseek  hf_logits.py + check-logits at the DeepSeek-V2-Lite shape          -> check-deepseek-v2-lite.json
 #   check-olmoe, check-qwen3   hf_logits.py writes a random bf16 checkpoint (CHECK_DIR, default /tmp) and
 #                 transformers' logits; the engine's `check-logits` compares on CUDA -> check-<model>.json
 #   merge         merge_bench.py: ONE markdown table of every part found in $OUT -> bench-table.md
@@ -28,7 +33,7 @@ parts=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --part) parts+=("$2"); shift 2 ;;
-    *) echo "usage: gpu-bench.sh --part tests|olmoe|qwen3|peers-olmoe|peers-qwen3|check-olmoe|check-qwen3|merge|quick" >&2
+    *) echo "usage: gpu-bench.sh --part tests|olmoe|qwen3|deepseek|peers-olmoe|peers-qwen3|peers-deepseek|check-olmoe|check-qwen3|check-deepseek|merge|quick" >&2
        exit 2 ;;
   esac
 done
@@ -51,7 +56,13 @@ cli=io.moeplatform.inference.cli.EngineCli
 limit=${PART_TIMEOUT:-560}
 failed=0
 
-config_of() { case $1 in olmoe) echo "$stage/configs/olmoe-1b-7b.json" ;; qwen3) echo "$stage/configs/qwen3-30b-a3b.json" ;; esac; }
+config_of() {
+  case $1 in
+    olmoe) echo "$stage/configs/olmoe-1b-7b.json" ;;
+    qwen3) echo "$stage/configs/qwen3-30b-a3b.json" ;;
+    deepseek) echo "$stage/configs/deepseek-v2-lite.json" ;;
+  esac
+}
 name_of() { basename "$(config_of "$1")" .json; }
 
 run_tests() {
@@ -73,11 +84,24 @@ run_bench() { # olmoe|qwen3 [extra bench options]
   return "$rc"
 }
 
+run_bench_deepseek() { # decode and prefill only (the issue's table); no continuous-batching workload
+  local name; name=$(name_of deepseek)
+  timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli bench --dummy "$(config_of deepseek)" --tokenizer none \
+    --device cuda --batch "${DS_BATCHES:-1,32,128}" --prompt-len "${PROMPT_LEN:-128}" --gen-len "${GEN_LEN:-64}" \
+    --prefill-len "${PREFILL_LEN:-2048}" --max-batch-tokens "${MAX_BATCH_TOKENS:-4096}" --bandwidth "$bandwidth" \
+    2>&1 | tee "$out/bench-$name.txt"
+  local rc=${PIPESTATUS[0]}
+  grep '^{' "$out/bench-$name.txt" | tail -1 > "$out/bench-$name.json"
+  return "$rc"
+}
+
 run_peers() { # olmoe|qwen3
   local name; name=$(name_of "$1")
   local lo_hi=${OUTPUT_LEN:-64..512,64}
-  timeout "$limit" python3 "$stage/hf_peers.py" "$(config_of "$1")" --batches "${PEER_BATCHES:-1,8,16,32,64}" \
-    --prompt "${PROMPT_LEN:-128}" --gen 64 --requests "${REQUESTS:-128,512}" --gen-range "${lo_hi%%,*}" 2>&1 \
+  local batches=${PEER_BATCHES:-1,8,16,32,64} requests=${REQUESTS:-128,512}
+  [[ $1 == deepseek ]] && { batches=${DS_PEER_BATCHES:-1,32}; requests=; }
+  timeout "$limit" python3 "$stage/hf_peers.py" "$(config_of "$1")" --batches "$batches" \
+    --prompt "${PROMPT_LEN:-128}" --gen 64 --requests "$requests" --gen-range "${lo_hi%%,*}" 2>&1 \
     | tee "$out/peers-$name.log"
   return "${PIPESTATUS[0]}"
 }
@@ -85,7 +109,7 @@ run_peers() { # olmoe|qwen3
 run_check() { # olmoe|qwen3
   local model=$1 name; name=$(name_of "$model")
   local layers=0 verify=(--verify-reload)
-  [[ $model == qwen3 ]] && verify=()  # no room for a second copy of the 30 B model
+  [[ $model == qwen3 || $model == deepseek ]] && verify=()  # no room for a second copy of the model
   [[ $model == qwen3 && $big_gpu == false ]] && layers=${CHECK_LAYERS_QWEN3:-24}
   local dir=${CHECK_DIR:-/tmp}/moe-check-$name
   rm -rf "$dir"
@@ -113,8 +137,9 @@ for part in "${parts[@]}"; do
   case $part in
     tests) run_tests || failed=1 ;;
     olmoe|qwen3) run_bench "$part" || failed=1 ;;
-    peers-olmoe|peers-qwen3) run_peers "${part#peers-}" || failed=1 ;;
-    check-olmoe|check-qwen3) run_check "${part#check-}" || failed=1 ;;
+    deepseek) run_bench_deepseek || failed=1 ;;
+    peers-olmoe|peers-qwen3|peers-deepseek) run_peers "${part#peers-}" || failed=1 ;;
+    check-olmoe|check-qwen3|check-deepseek) run_check "${part#check-}" || failed=1 ;;
     merge) python3 "$stage/merge_bench.py" "$out" || failed=1 ;;
     quick)
       run_tests || failed=1

@@ -60,6 +60,32 @@ import tools.jackson.databind.json.JsonMapper;
 final class BenchCommand {
 
     static final String NAME = "bench";
+    /**
+     * What one token costs in the KV cache (bf16, all layers), what the same model would cost with a full K/V cache
+     * (for MLA: every head's K of {@code qk_nope + qk_rope} and V of {@code v_head_dim}), and how many tokens and
+     * 4k-token sequences the pool that the backend sized holds.
+     */
+    private static Map<String, Object> kvCacheReport(ModelConfig config, ModelFootprint footprint,
+            EngineStatus status) {
+        Map<String, Object> kv = new LinkedHashMap<>();
+        long perToken = footprint.kvBytesPerToken();
+        var deepSeek = config.deepSeek();
+        long fullKv = deepSeek == null
+                ? perToken
+                : 2L * config.layers() * deepSeek.attention().heads()
+                        * (deepSeek.attention().qkHeadDim() + deepSeek.attention().vDim());
+        kv.put("bytesPerToken", perToken);
+        kv.put("bytesPerTokenWithFullKv", fullKv);
+        kv.put("ratio", (double) perToken / fullKv);
+        if (status.gpuMemory() != null) {
+            long tokens = status.gpuMemory().kvCacheBytes() / perToken;
+            kv.put("poolBytes", status.gpuMemory().kvCacheBytes());
+            kv.put("tokens", tokens);
+            kv.put("sequencesOf4096Tokens", tokens / 4096);
+        }
+        return kv;
+    }
+
     private static final Set<String> VALUED = Set.of("model", "dummy", "tokenizer", "batch", "prompt-len", "gen-len",
             "device", "threads", "kv-cache-mb", "max-batch-tokens", "prefill-len", "requests", "output-len",
             "max-running", "gpu-memory-fraction", "bandwidth", "peak-flops", "lora");
@@ -151,6 +177,7 @@ final class BenchCommand {
             report.put("gpuMemory", status.gpuMemory());
             report.put("load", Map.of("seconds", loadSeconds, "weightBytes", weightBytes, "gigabytesPerSecond",
                     weightBytes > 0 ? weightBytes / 1e9 / loadSeconds : 0));
+            report.put("kvCache", kvCacheReport(ModelConfig.read(dir), footprint, status));
             report.put("promptLength", promptLength);
             report.put("generationLength", generationLength);
             report.put("loraAdapters", adapters.size());

@@ -5,8 +5,12 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import io.moeplatform.inference.model.AttentionShape;
+import io.moeplatform.inference.model.DType;
+import io.moeplatform.inference.model.DeepSeekBackend;
+import io.moeplatform.inference.model.ExpertRouting;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.KvCacheShape;
+import io.moeplatform.inference.model.LatentAttentionShape;
 import io.moeplatform.inference.model.MlpWeights;
 import io.moeplatform.inference.model.ModelBackend;
 import io.moeplatform.inference.model.MoeWeights;
@@ -28,7 +32,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * {@link ModelBackend} on one NVIDIA GPU: bf16 weights and bf16 activations in device memory, fp32 accumulation
+ * {@link ModelBackend} (and {@link DeepSeekBackend}: MLA over a latent cache, DeepSeekMoE routing) on one NVIDIA
+ * GPU: bf16 weights and bf16 activations in device memory, fp32 accumulation
  * everywhere, cuBLAS for the dense linear layers, our kernels for norms, RoPE, paged attention and the routed
  * experts. All device work goes to one stream. The router's choices are grouped per expert on the device
  * ({@code moe_align}), so a step of up to {@code moe.cuda.deviceRoutingTokens} tokens never waits for the device
@@ -40,7 +45,7 @@ import org.jspecify.annotations.Nullable;
  * allocate nothing. Not thread-safe; every call binds the context to the calling thread's CUDA state on
  * {@link #beginStep}.
  */
-final class CudaBackend implements ModelBackend {
+final class CudaBackend implements DeepSeekBackend {
 
     private final CudaContext context;
     private final DeviceArena arena;
@@ -90,6 +95,10 @@ final class CudaBackend implements ModelBackend {
     private final Map<String, PinnedHostBuffer> pinned = new HashMap<>();
     private final Map<MoeWeights, ExpertTable> expertTables = new IdentityHashMap<>();
     private final Map<RotaryEmbedding, DeviceBuffer[]> rotaryTables = new IdentityHashMap<>();
+    /** fp32 device copies of vectors the kernels read in full precision (DeepSeek's e_score_correction_bias). */
+    private final Map<Tensor, DeviceBuffer> fp32Vectors = new IdentityHashMap<>();
+    /** MLA and DeepSeekMoE kernels, loaded for DeepSeek models only. */
+    private @Nullable DeepSeekKernels deepSeekKernels;
     private final List<CudaActivations> activations = new ArrayList<>();
     private int activationsUsed;
 
@@ -115,7 +124,10 @@ final class CudaBackend implements ModelBackend {
 
     private record PendingRotary(Tensor x, int headDim, RotaryEmbedding rope) {}
 
-    /** One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each. */
+    /**
+     * One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each; for a latent (MLA) shape
+     * {@code keys} holds each layer's latent rows {@code [blocks, blockSize, width]} bf16 and {@code values} is empty.
+     */
     private record KvPool(KvCacheShape shape, int blockSize, int blockCount, DeviceBuffer[] keys,
             DeviceBuffer[] values) {}
 
@@ -168,12 +180,33 @@ final class CudaBackend implements ModelBackend {
     @Override
     public Tensor weight(WeightTensor source) {
         RandomWeights.Fill fill = generated == null ? null : generated.fillOf(source);
+        CudaWeight w;
         if (fill == null) {
-            return uploader.upload(source);
+            w = uploader.upload(source);
+        } else {
+            w = uploader.allocate(source);
+            kernels.fillRandom(w.memory(), source.elementCount(), fill, stream);
         }
-        CudaWeight w = uploader.allocate(source);
-        kernels.fillRandom(w.memory(), source.elementCount(), fill, stream);
+        if (source.name().endsWith("e_score_correction_bias")) {
+            // the bias decides which experts run: keep the checkpoint's fp32 values, not their bf16 rounding
+            fp32Vectors.put(w, fp32Copy(source, w, fill != null));
+        }
         return w;
+    }
+
+    private DeviceBuffer fp32Copy(WeightTensor source, CudaWeight uploaded, boolean generatedOnDevice) {
+        long n = source.elementCount();
+        DeviceBuffer copy = arena.allocate(n * 4);
+        if (generatedOnDevice || source.dtype() != DType.F32) {
+            moeKernels.bf16ToF32(uploaded.memory(), copy, n, stream);
+            return copy;
+        }
+        try (Arena host = Arena.ofConfined()) {
+            MemorySegment floats = host.allocate(n * 4);
+            MemorySegment.copy(source.data(), 0, floats, 0, n * 4);
+            copy.copyFromHost(floats);
+        }
+        return copy;
     }
 
     /** Tensors handed out by {@code source} are generated on the device instead of uploaded. */
@@ -208,19 +241,21 @@ final class CudaBackend implements ModelBackend {
         return graphs.size();
     }
 
-    /** Bytes of one KV block over all layers: K and V in bf16. */
+    /** Bytes of one KV block over all layers in bf16: K and V, or the one latent row of an MLA cache. */
     static long bytesPerBlock(KvCacheShape shape, int blockSize) {
-        return 2L * shape.layers() * shape.kvHeads() * shape.headDim() * 2 * blockSize;
+        return (long) shape.floatsPerLayer() * shape.layers() * 2 * blockSize;
     }
 
     @Override
     public KvCacheGeometry allocateKvCache(KvCacheShape shape, int blockSize, int blockCount) {
         long bytes = (long) blockCount * blockSize * shape.kvHeads() * shape.headDim() * 2;
         DeviceBuffer[] k = new DeviceBuffer[shape.layers()];
-        DeviceBuffer[] v = new DeviceBuffer[shape.layers()];
+        DeviceBuffer[] v = new DeviceBuffer[shape.latent() ? 0 : shape.layers()];
         for (int l = 0; l < shape.layers(); l++) {
             k[l] = arena.allocate(bytes);
-            v[l] = arena.allocate(bytes);
+            if (!shape.latent()) {
+                v[l] = arena.allocate(bytes);
+            }
         }
         kv = new KvPool(shape, blockSize, blockCount, k, v);
         return new KvCacheGeometry(blockSize, blockCount, bytesPerBlock(shape, blockSize));
@@ -585,6 +620,64 @@ final class CudaBackend implements ModelBackend {
     }
 
     @Override
+    public void latentAttention(int layer, Tensor q, Tensor compressedKv, Tensor kvNorm, float eps, Tensor kvB,
+            LatentAttentionShape s, RotaryEmbedding rope, Tensor out) {
+        if (!launches()) {
+            return;
+        }
+        flushPending();
+        KvPool pool = requireKv();
+        if (!pool.shape().latent()) {
+            throw new IllegalStateException("latentAttention needs a latent KV cache (KvCacheShape.latent)");
+        }
+        DeepSeekKernels.checkShape(s);
+        DeepSeekKernels ds = deepSeek();
+        DeviceBuffer[] cs = rotaryTables.computeIfAbsent(rope, r -> rotaryTable(r, s.ropeDim()));
+        DeviceBuffer cache = pool.keys()[layer];
+        DeviceSlice weightsB = ((CudaWeight) kvB).memory();
+        ds.latentWrite(act(compressedKv), ((CudaWeight) kvNorm).memory(), eps, cs[0], cs[1], stepInts(1, tokens),
+                stepInts(2, tokens), cache, s, tokens, stream);
+        mark("mla latent write");
+        long headsRank = (long) s.heads() * s.kvLoraRank();
+        DeviceBuffer qc = device("mla.qc", maxTokens * headsRank * 4);
+        DeviceBuffer qp = device("mla.qp", (long) maxTokens * s.heads() * s.ropeDim() * 4);
+        DeviceBuffer o = device("mla.o", maxTokens * headsRank * 4);
+        ds.absorbQuery(act(q), weightsB, cs[0], cs[1], stepInts(1, tokens), qc, qp, s, tokens, stream);
+        mark("mla absorb query");
+        // split-K for decode steps with few (token, head) blocks, as for the paged decode kernels; lengths are
+        // bounded by the table stride, so a captured graph's partitioning covers every replay
+        int maxLength = tableStride * pool.blockSize();
+        int parts = 1;
+        if (decodeStep) {
+            int wanted = (2 * context.info().multiprocessors() + tokens * s.heads() - 1) / (tokens * s.heads());
+            parts = Math.max(1, Math.min(Math.min(wanted, 64), (maxLength + 31) / 32));
+        }
+        int partitionSize = (maxLength + parts - 1) / parts;
+        // parts > 1 only while tokens x heads < 2 x SMs: a few MiB cover every such step, allocated once
+        DeviceBuffer scratch = parts > 1
+                ? device("mla.splitK", Math.max(DeepSeekKernels.scratchBytes(s, tokens, parts), 4L << 20))
+                : null;
+        ds.attend(qc, qp, cache, stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), o, scratch, s, tokens,
+                pool.blockSize(), tableStride, parts, partitionSize, stream);
+        mark("mla attention");
+        ds.valueProjection(o, weightsB, act(out), s, tokens, stream);
+        mark("mla value projection");
+    }
+
+    /** Loads the DeepSeek kernels now (at model load), so that no step loads a module. */
+    void prepareDeepSeek() {
+        context.bindToCurrentThread();
+        deepSeek();
+    }
+
+    private DeepSeekKernels deepSeek() {
+        if (deepSeekKernels == null) {
+            deepSeekKernels = new DeepSeekKernels(context);
+        }
+        return deepSeekKernels;
+    }
+
+    @Override
     public void denseMlp(Tensor x, MlpWeights mlp, Tensor out) {
         if (!launches()) {
             return;
@@ -611,12 +704,24 @@ final class CudaBackend implements ModelBackend {
 
     @Override
     public void sparseMoe(Tensor x, MoeWeights moe, Tensor out) {
+        moe(x, moe, null, null, out);
+    }
+
+    @Override
+    public void routedExperts(Tensor x, MoeWeights moe, ExpertRouting routing, @Nullable Tensor correctionBias,
+            Tensor out) {
+        moe(x, moe, routing, correctionBias, out);
+    }
+
+    /** The MoE block: router, top-k (or DeepSeekMoE's {@code deepSeekRouting}), grouping, experts, combine. */
+    private void moe(Tensor x, MoeWeights moe, @Nullable ExpertRouting deepSeekRouting,
+            @Nullable Tensor correctionBias, Tensor out) {
         if (!launches()) {
             return;
         }
         flushPending();
         int experts = moe.experts().size();
-        int k = moe.topK();
+        int k = deepSeekRouting != null ? deepSeekRouting.topK() : moe.topK();
         int hidden = x.columns();
         MlpWeights first = moe.experts().getFirst();
         int inter = first.gate().rows();
@@ -631,7 +736,15 @@ final class CudaBackend implements ModelBackend {
         DeviceBuffer weights = device("moe.weights", (long) maxTokens * k * 4);
         matmul(act(x), router.memory(), logits, tokens, experts, hidden, true);
         mark("moe router gemm");
-        moeKernels.moeRouter(logits, ids, weights, tokens, experts, k, moe.normalizeTopK(), stream);
+        if (deepSeekRouting != null) {
+            DeviceBuffer bias = correctionBias == null ? null : fp32Vectors.get(correctionBias);
+            if (correctionBias != null && bias == null) {
+                throw new IllegalStateException("the correction bias has no fp32 copy (loaded under another name?)");
+            }
+            deepSeek().route(logits, bias, ids, weights, deepSeekRouting, experts, tokens, stream);
+        } else {
+            moeKernels.moeRouter(logits, ids, weights, tokens, experts, k, moe.normalizeTopK(), stream);
+        }
         mark("moe router top-k");
 
         // rows grouped by expert (ascending), tokens ascending inside a group: on the device, no host round trip
@@ -892,6 +1005,9 @@ final class CudaBackend implements ModelBackend {
             }
             pinned.values().forEach(PinnedHostBuffer::close);
             kernels.close();
+            if (deepSeekKernels != null) {
+                deepSeekKernels.close();
+            }
             moeKernels.close();
             cublas.close();
             arena.close();

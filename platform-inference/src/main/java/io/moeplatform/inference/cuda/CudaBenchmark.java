@@ -105,6 +105,10 @@ public final class CudaBenchmark {
                     }
                 }
                 double prefillSeconds = (System.nanoTime() - prefillStart) / 1e9;
+                String prefillProfile = executor.takeProfile();
+                if (!prefillProfile.isEmpty()) {
+                    System.out.print("prefill of " + batch + " x " + prompt + " tokens:\n" + prefillProfile);
+                }
                 int position = prompt;
                 for (int w = 0; w < 2; w++, position++) {
                     decode(executor, tables, last, position, c.vocabularySize());

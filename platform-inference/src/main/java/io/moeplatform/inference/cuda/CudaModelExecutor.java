@@ -2,8 +2,12 @@ package io.moeplatform.inference.cuda;
 
 import io.moeplatform.inference.GpuMemory;
 import io.moeplatform.inference.model.Checkpoint;
+import io.moeplatform.inference.model.Decoder;
 import io.moeplatform.inference.model.DecoderModelExecutor;
 import io.moeplatform.inference.model.DecoderWeights;
+import io.moeplatform.inference.model.DeepSeekConfig;
+import io.moeplatform.inference.model.DeepSeekDecoder;
+import io.moeplatform.inference.model.DeepSeekWeights;
 import io.moeplatform.inference.model.GenerationConfig;
 import io.moeplatform.inference.model.KvCacheGeometry;
 import io.moeplatform.inference.model.KvCacheShape;
@@ -47,7 +51,7 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
     }
 
     private CudaModelExecutor(ModelConfig config, GenerationConfig generationConfig, CudaContext context,
-            CudaBackend backend, MoeDecoder decoder, KvCacheGeometry geometry, LoadReport loadReport) {
+            CudaBackend backend, Decoder decoder, KvCacheGeometry geometry, LoadReport loadReport) {
         super(config, generationConfig, backend, decoder, geometry);
         this.context = context;
         this.backend = backend;
@@ -64,11 +68,6 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
      */
     public static CudaModelExecutor open(Path modelDir, CudaExecutorOptions options) {
         ModelConfig config = ModelConfig.read(modelDir);
-        if (config.architecture().multiLatentAttention()) {
-            throw new ModelLoadException(modelDir.resolve(ModelConfig.FILE), "model_type '"
-                    + config.architecture().modelType() + "' (multi-head latent attention) is not supported on the "
-                    + "CUDA backend yet; run it on the CPU backend");
-        }
         CudaAvailability.ensureAvailability();
         GenerationConfig generation = GenerationConfig.read(modelDir, config);
         long start = System.nanoTime();
@@ -82,17 +81,27 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
             if (source instanceof DeviceRandomWeights generated) {
                 backend.generateOnDevice(generated);
             }
-            DecoderWeights w = DecoderWeights.load(config, source, backend);
+            Decoder decoder;
+            KvCacheShape shape;
+            DeepSeekConfig deepSeek = config.deepSeek();
+            if (deepSeek != null) {
+                // MLA: the cache keeps one latent [kv_lora_rank + qk_rope_head_dim] per token and layer
+                DeepSeekKernels.checkShape(deepSeek.attention());
+                backend.prepareDeepSeek();
+                decoder = new DeepSeekDecoder(config, DeepSeekWeights.load(config, source, backend), backend);
+                shape = KvCacheShape.latent(config.layers(), deepSeek.attention().latentWidth());
+            } else {
+                decoder = new MoeDecoder(config, DecoderWeights.load(config, source, backend), backend);
+                shape = new KvCacheShape(config.layers(), config.kvHeads(), config.headDim());
+            }
             backend.finishLoading();
             LoadReport report = new LoadReport(backend.uploadedBytes(), (System.nanoTime() - start) / 1e9,
                     backend.uploadSeconds());
-            KvCacheShape shape = new KvCacheShape(config.layers(), config.kvHeads(), config.headDim());
             int blocks = options.kvBlockCount() > 0
                     ? options.kvBlockCount()
                     : defaultBlocks(context, shape, options, scratchBytes(config, options));
             KvCacheGeometry geometry = backend.allocateKvCache(shape, options.kvBlockSize(), blocks);
-            return new CudaModelExecutor(config, generation, context, backend, new MoeDecoder(config, w, backend),
-                    geometry, report);
+            return new CudaModelExecutor(config, generation, context, backend, decoder, geometry, report);
         } catch (RuntimeException e) {
             if (backend != null) {
                 backend.close();
@@ -149,6 +158,14 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
         long stepInts = t * (4 + (c.maxPositions() + o.kvBlockSize() - 1) / o.kvBlockSize()) * 4;
         long logits = (long) o.maxSequences() * (h * 2 + (long) c.vocabularySize() * 4);
         long rope = (long) c.maxPositions() * c.headDim() * 4;
+        DeepSeekConfig d = c.deepSeek();
+        if (d != null) {
+            // MLA: q, the latent row, the attended values; qc, qp and o in fp32; the split-K scratch
+            var s = d.attention();
+            activations += t * ((long) s.heads() * (s.qkHeadDim() + s.vDim()) + s.latentWidth() + d.qLoraRank()) * 2;
+            activations += t * s.heads() * (2L * s.kvLoraRank() + s.ropeDim()) * 4 + (4L << 20);
+            rope += (long) c.maxPositions() * s.ropeDim() * 4;
+        }
         return activations + mlp + stepInts + logits + rope + LIBRARY_RESERVE_BYTES;
     }
 

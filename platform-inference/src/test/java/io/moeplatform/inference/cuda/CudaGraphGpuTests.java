@@ -24,7 +24,7 @@ class CudaGraphGpuTests {
     private static final CudaExecutorOptions OPTIONS = new CudaExecutorOptions(0, 4, 0, 64, 256, 32, false);
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3_moe", "olmoe", "qwen2_moe"})
+    @ValueSource(strings = {"qwen3_moe", "olmoe", "qwen2_moe", "deepseek_v3", "deepseek_v2"})
     void graphReplayedDecodeStepsMatchEagerSteps(String name) {
         GoldenReference golden = GoldenReference.load(name);
         try (CudaModelExecutor graphed = CudaModelExecutor.open(golden.directory(), OPTIONS);

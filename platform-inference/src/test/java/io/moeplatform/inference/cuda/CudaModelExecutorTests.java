@@ -4,34 +4,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import io.moeplatform.inference.model.ModelLoadException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Runs everywhere: without a usable GPU, opening a model on CUDA fails with the availability check's reason; a
- * DeepSeek model fails before that, on any machine.
+ * Runs everywhere: without a usable GPU, opening a model (DeepSeek's included) on CUDA fails with the availability
+ * check's reason.
  */
 class CudaModelExecutorTests {
 
-    @Test
-    void openFailsWithTheAvailabilityCauseWhenCudaIsUnavailable() throws URISyntaxException {
+    @ParameterizedTest
+    @ValueSource(strings = {"qwen3_moe", "deepseek_v3"})
+    void openFailsWithTheAvailabilityCauseWhenCudaIsUnavailable(String model) throws URISyntaxException {
         assumeFalse(CudaAvailability.isAvailable(), "CUDA is available here");
-        Path dir = Path.of(CudaModelExecutorTests.class.getResource("/golden/models/qwen3_moe").toURI());
+        Path dir = Path.of(CudaModelExecutorTests.class.getResource("/golden/models/" + model).toURI());
         assertThatThrownBy(() -> CudaModelExecutor.open(dir, CudaExecutorOptions.defaults()))
                 .isInstanceOf(CudaUnavailableException.class)
                 .hasMessageContaining(CudaAvailability.unavailabilityCause().getMessage())
                 .hasCause(CudaAvailability.unavailabilityCause());
-    }
-
-    @Test
-    void deepSeekModelsAreRejectedAtLoadUntilTheBackendHasMla() throws URISyntaxException {
-        Path dir = Path.of(CudaModelExecutorTests.class.getResource("/golden/models/deepseek_v3").toURI());
-        assertThatThrownBy(() -> CudaModelExecutor.open(dir, CudaExecutorOptions.defaults()))
-                .isInstanceOf(ModelLoadException.class)
-                .hasMessageContaining("'deepseek_v3' (multi-head latent attention) is not supported on the CUDA "
-                        + "backend yet");
     }
 
     @Test
