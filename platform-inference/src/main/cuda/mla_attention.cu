@@ -52,38 +52,48 @@ extern "C" __global__ void mla_latent_write(const bf16* __restrict__ kv, const b
     }
 }
 
-// Query side of the absorbed form, one block per (token, head):
+// Query side of the absorbed form, one block per (token, head, strip of 64 latent columns):
 //   qc[t, h, r] = sum_n q_nope[t, h, n] * kv_b[h*(N+V) + n, r]     r < R   (fp32)
-//   qp[t, h]    = rope(q_pe[t, h])                                  [P]     (fp32)
-// q_nope sits in shared memory; each thread owns columns r (coalesced reads of W_uk's rows).
+//   qp[t, h]    = rope(q_pe[t, h])                                  [P]     (fp32, strip 0 only)
+// Thread (slice, c) of the 4 x 64 threads sums n = slice, slice + 4, ... for column c (each row read by 64
+// consecutive threads: coalesced), the 4 slices add up in shared memory. Many strips keep the SMs busy at batch 1,
+// where one block per head would leave most of them idle.
+#define MLA_STRIP 64
 extern "C" __global__ void mla_absorb_query(const bf16* __restrict__ q, const bf16* __restrict__ kv_b,
                                             const float* __restrict__ cos_table, const float* __restrict__ sin_table,
                                             const int* __restrict__ positions, float* __restrict__ qc,
                                             float* __restrict__ qp, int heads, int rank, int nope_dim, int rope_dim,
                                             int v_dim, int interleaved) {
     extern __shared__ float q_nope[];
-    const int t = blockIdx.x, h = blockIdx.y;
+    __shared__ float partial[4][MLA_STRIP];
+    const int t = blockIdx.x, h = blockIdx.y, strip = blockIdx.z;
     const int qk = nope_dim + rope_dim;
     const bf16* qh = q + ((size_t)t * heads + h) * qk;
     for (int n = threadIdx.x; n < nope_dim; n += blockDim.x) q_nope[n] = to_f32(qh[n]);
     __syncthreads();
+    const int c = threadIdx.x % MLA_STRIP, slice = threadIdx.x / MLA_STRIP;
+    const int r = strip * MLA_STRIP + c;
     const bf16* w_uk = kv_b + (size_t)h * (nope_dim + v_dim) * rank;
-    float* out = qc + ((size_t)t * heads + h) * rank;
-    for (int r = threadIdx.x; r < rank; r += blockDim.x) {
-        float acc = 0.0f;
-        for (int n = 0; n < nope_dim; n++) acc += q_nope[n] * to_f32(w_uk[(size_t)n * rank + r]);
-        out[r] = acc;
+    float acc = 0.0f;
+    if (r < rank) {
+        for (int n = slice; n < nope_dim; n += 4) acc += q_nope[n] * to_f32(w_uk[(size_t)n * rank + r]);
     }
+    partial[slice][c] = acc;
+    __syncthreads();
+    if (slice == 0 && r < rank) {
+        qc[((size_t)t * heads + h) * rank + r] = partial[0][c] + partial[1][c] + partial[2][c] + partial[3][c];
+    }
+    if (strip != 0) return;
     const int half = rope_dim / 2;
-    const float* c = cos_table + (size_t)positions[t] * half;
-    const float* s = sin_table + (size_t)positions[t] * half;
+    const float* cs = cos_table + (size_t)positions[t] * half;
+    const float* sn = sin_table + (size_t)positions[t] * half;
     float* pe = qp + ((size_t)t * heads + h) * rope_dim;
     for (int i = threadIdx.x; i < half; i += blockDim.x) {
         const int ia = interleaved ? 2 * i : i;
         const int ib = interleaved ? ia + 1 : i + half;
         float a = to_f32(qh[nope_dim + ia]);
         float b = to_f32(qh[nope_dim + ib]);
-        rotate_pair(a, b, c[i], s[i]);
+        rotate_pair(a, b, cs[i], sn[i]);
         pe[ia] = a;
         pe[ib] = b;
     }
@@ -202,8 +212,8 @@ extern "C" __global__ void mla_attend_reduce(const float* __restrict__ o_part, c
     }
 }
 
-// Value side: out[t, h*V + e] = sum_r W_uv[h][e, r] * o[t, h, r], one block per (token, head), a warp per output
-// feature e (lanes read 32 consecutive r of the weight row: coalesced), written bf16.
+// Value side: out[t, h*V + e] = sum_r W_uv[h][e, r] * o[t, h, r], one block per (token, head, 8 features e), a
+// warp per feature (lanes read 32 consecutive r of the weight row: coalesced), written bf16.
 extern "C" __global__ void mla_value_projection(const float* __restrict__ o, const bf16* __restrict__ kv_b,
                                                 bf16* __restrict__ out, int heads, int rank, int nope_dim,
                                                 int v_dim) {
@@ -213,12 +223,11 @@ extern "C" __global__ void mla_value_projection(const float* __restrict__ o, con
     const float* oh = o + ((size_t)t * heads + h) * rank;
     for (int r = threadIdx.x; r < rank; r += blockDim.x) latent[r] = oh[r];
     __syncthreads();
-    const bf16* w_uv = kv_b + ((size_t)h * (nope_dim + v_dim) + nope_dim) * rank;
-    for (int e = warp; e < v_dim; e += warps) {
-        const bf16* w = w_uv + (size_t)e * rank;
-        float acc = 0.0f;
-        for (int r = lane; r < rank; r += 32) acc += to_f32(w[r]) * latent[r];
-        acc = warp_sum(acc);
-        if (lane == 0) out[((size_t)t * heads + h) * v_dim + e] = to_bf16(acc);
-    }
+    const int e = blockIdx.z * warps + warp;
+    if (e >= v_dim) return;
+    const bf16* w = kv_b + ((size_t)h * (nope_dim + v_dim) + nope_dim + e) * rank;
+    float acc = 0.0f;
+    for (int r = lane; r < rank; r += 32) acc += to_f32(w[r]) * latent[r];
+    acc = warp_sum(acc);
+    if (lane == 0) out[((size_t)t * heads + h) * v_dim + e] = to_bf16(acc);
 }

@@ -12,6 +12,8 @@ import org.jspecify.annotations.Nullable;
 final class DeepSeekKernels implements AutoCloseable {
 
     private static final int THREADS = 256;
+    /** Latent columns per block of mla_absorb_query (MLA_STRIP; 4 slices of the nope dimension per column). */
+    private static final int STRIP = 64;
     /** mla_attend keeps R/32 + 1 latent columns and P/32 + 1 rope columns per lane in registers. */
     static final int MAX_RANK = 1024;
     static final int MAX_ROPE_DIM = 128;
@@ -71,7 +73,8 @@ final class DeepSeekKernels implements AutoCloseable {
         need(kvB, (long) s.heads() * perHead * s.kvLoraRank() * 2, "kv_b");
         need(qc, (long) tokens * s.heads() * s.kvLoraRank() * 4, "qc");
         need(qp, (long) tokens * s.heads() * s.ropeDim() * 4, "qp");
-        absorbQuery.launch(Dim3.of(tokens, s.heads()), Dim3.of(THREADS), s.nopeDim() * 4, stream,
+        absorbQuery.launch(new Dim3(tokens, s.heads(), (s.kvLoraRank() + STRIP - 1) / STRIP), Dim3.of(THREADS),
+                s.nopeDim() * 4, stream,
                 new KernelArgs().ptr(q).ptr(kvB).ptr(cos).ptr(sin).ptr(positions).ptr(qc).ptr(qp).i32(s.heads())
                         .i32(s.kvLoraRank()).i32(s.nopeDim()).i32(s.ropeDim()).i32(s.vDim())
                         .i32(s.interleavedRope() ? 1 : 0));
@@ -118,7 +121,8 @@ final class DeepSeekKernels implements AutoCloseable {
     void valueProjection(DeviceMemory o, DeviceMemory kvB, DeviceMemory out, LatentAttentionShape s, int tokens,
             CudaStream stream) {
         need(out, (long) tokens * s.heads() * s.vDim() * 2, "out");
-        valueProjection.launch(Dim3.of(tokens, s.heads()), Dim3.of(THREADS), s.kvLoraRank() * 4, stream,
+        valueProjection.launch(new Dim3(tokens, s.heads(), (s.vDim() + THREADS / 32 - 1) / (THREADS / 32)),
+                Dim3.of(THREADS), s.kvLoraRank() * 4, stream,
                 new KernelArgs().ptr(o).ptr(kvB).ptr(out).i32(s.heads()).i32(s.kvLoraRank()).i32(s.nopeDim())
                         .i32(s.vDim()));
     }
