@@ -105,13 +105,16 @@ public final class CudaBenchmark {
                     }
                 }
                 double prefillSeconds = (System.nanoTime() - prefillStart) / 1e9;
-                String prefillProfile = executor.takeProfile();
-                if (!prefillProfile.isEmpty()) {
-                    System.out.print("prefill of " + batch + " x " + prompt + " tokens:\n" + prefillProfile);
-                }
                 int position = prompt;
                 for (int w = 0; w < 2; w++, position++) {
                     decode(executor, tables, last, position, c.vocabularySize());
+                    if (w == 0) {
+                        // the profiler collects a step's events when the next one begins: these are the prefill's
+                        String prefillProfile = executor.takeProfile();
+                        if (!prefillProfile.isEmpty()) {
+                            System.out.print("prefill of " + batch + " x " + prompt + " tokens:\n" + prefillProfile);
+                        }
+                    }
                 }
                 executor.takeExpertsTouched();
                 executor.takeProfile();
