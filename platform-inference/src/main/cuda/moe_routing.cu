@@ -122,3 +122,32 @@ extern "C" __global__ void fill_random_bf16(bf16* __restrict__ out, long long n,
         out[i] = to_bf16(v);
     }
 }
+
+// Padded copies for the batched expert GEMMs of large steps: G groups (experts) of counts[g] rows starting at layout
+// row starts[g], each given max_rows rows so that one batched GEMM of equal shapes covers them all.
+//   gather:  out[g * max_rows + i] = x[row_token[starts[g] + i]]   i < counts[g]; zeros for the padding rows
+//   scatter: y[starts[g] + i] = ypad[g * max_rows + i]             i < counts[g]
+// grid = (max_rows, G), block = 128; rows of width bf16 (width % 8 == 0: 16-byte pieces).
+extern "C" __global__ void gather_padded_rows(const bf16* __restrict__ x, const int* __restrict__ row_token,
+                                              const int* __restrict__ starts, const int* __restrict__ counts,
+                                              bf16* __restrict__ out, int max_rows, int width) {
+    const int g = blockIdx.y, i = blockIdx.x;
+    uint4* o = reinterpret_cast<uint4*>(out + ((size_t)g * max_rows + i) * width);
+    const int pieces = width / 8;
+    if (i < counts[g]) {
+        const uint4* src = reinterpret_cast<const uint4*>(x + (size_t)row_token[starts[g] + i] * width);
+        for (int p = threadIdx.x; p < pieces; p += blockDim.x) o[p] = src[p];
+    } else {
+        for (int p = threadIdx.x; p < pieces; p += blockDim.x) o[p] = make_uint4(0, 0, 0, 0);
+    }
+}
+
+extern "C" __global__ void scatter_padded_rows(const bf16* __restrict__ ypad, const int* __restrict__ starts,
+                                               const int* __restrict__ counts, bf16* __restrict__ y, int max_rows,
+                                               int width) {
+    const int g = blockIdx.y, i = blockIdx.x;
+    if (i >= counts[g]) return;
+    const uint4* src = reinterpret_cast<const uint4*>(ypad + ((size_t)g * max_rows + i) * width);
+    uint4* o = reinterpret_cast<uint4*>(y + ((size_t)starts[g] + i) * width);
+    for (int p = threadIdx.x; p < width / 8; p += blockDim.x) o[p] = src[p];
+}

@@ -76,6 +76,22 @@ public final class CublasHandle implements AutoCloseable {
                 fp32Output ? CublasLibrary.R_32F : CublasLibrary.R_16BF, n, strideY, batch);
     }
 
+    /**
+     * {@code y[i] [m, n] = x[i] [m, k] · w[i] [n, k]ᵀ} for {@code i < batch}, bf16 in and out, fp32 accumulation,
+     * with the operands anywhere: {@code wPointers}, {@code xPointers}, {@code yPointers} are device arrays of
+     * {@code batch} device addresses (the experts' own weight matrices, for example).
+     */
+    public void linearPointerBatched(DeviceMemory xPointers, DeviceMemory wPointers, DeviceMemory yPointers, int m,
+            int n, int k, int batch) {
+        checkSize("xPointers", xPointers, batch * 8L);
+        checkSize("wPointers", wPointers, batch * 8L);
+        checkSize("yPointers", yPointers, batch * 8L);
+        setScalars(1f, 0f);
+        cublas.gemmBatchedEx(handle(), CublasLibrary.OP_T, CublasLibrary.OP_N, n, m, k, alpha, wPointers.address(),
+                CublasLibrary.R_16BF, k, xPointers.address(), CublasLibrary.R_16BF, k, beta, yPointers.address(),
+                CublasLibrary.R_16BF, n, batch);
+    }
+
     private void setScalars(float a, float b) {
         // Host pointer mode: cuBLAS reads alpha/beta while the call enqueues, also under graph capture.
         alpha.set(JAVA_FLOAT, 0, a);

@@ -36,6 +36,7 @@ final class CublasLibrary {
     private final MethodHandle cublasSetStream;
     private final MethodHandle cublasGemmEx;
     private final MethodHandle cublasGemmStridedBatchedEx;
+    private final MethodHandle cublasGemmBatchedEx;
 
     private CublasLibrary(NativeSymbols lib) {
         library = lib.library();
@@ -53,6 +54,11 @@ final class CublasLibrary {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS,
                         JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS,
                         JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT));
+        // as cublasGemmEx, but A, B and C are device arrays of device pointers, then batchCount
+        cublasGemmBatchedEx = lib.function("cublasGemmBatchedEx",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS,
+                        JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT,
+                        JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     }
 
     /**
@@ -157,5 +163,18 @@ final class CublasLibrary {
             throw CudaDriver.rethrow(t);
         }
         check("cublasGemmStridedBatchedEx", rc);
+    }
+
+    void gemmBatchedEx(MemorySegment handle, int transA, int transB, int m, int n, int k, MemorySegment alpha,
+            long aArray, int aType, int lda, long bArray, int bType, int ldb, MemorySegment beta, long cArray,
+            int cType, int ldc, int batch) {
+        int rc;
+        try {
+            rc = (int) cublasGemmBatchedEx.invokeExact(handle, transA, transB, m, n, k, alpha, aArray, aType, lda,
+                    bArray, bType, ldb, beta, cArray, cType, ldc, batch, COMPUTE_32F, GEMM_DEFAULT);
+        } catch (Throwable t) {
+            throw CudaDriver.rethrow(t);
+        }
+        check("cublasGemmBatchedEx", rc);
     }
 }

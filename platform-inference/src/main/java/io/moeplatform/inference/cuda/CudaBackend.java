@@ -73,6 +73,20 @@ final class CudaBackend implements DeepSeekBackend {
      * batch 8 on (qwen3-30b-a3b batch 64: 28.2 ms/step vs 33.7 with 4 and 40.4 without; PERF-NOTES.md).
      */
     private final int mmaExpertRows = Integer.getInteger("moe.cuda.mmaExpertRows", 1);
+    /**
+     * Prefill chunks attend with the tiled kernel (each K/V row read once per 32 query rows of a sequence) instead of
+     * step_attention (once per query row); {@code -Dmoe.cuda.prefillTiled=false} goes back for comparison.
+     */
+    private final boolean prefillTiled = Boolean.parseBoolean(System.getProperty("moe.cuda.prefillTiled", "true"));
+    /**
+     * Experts with many rows in a large step run as batched cuBLAS GEMMs over row blocks padded to the largest group
+     * (a few calls per layer) instead of three GEMMs per expert; {@code -Dmoe.cuda.batchedExpertGemms=false} goes
+     * back to one GEMM per expert and matrix.
+     */
+    private final boolean batchedExpertGemms = Boolean
+            .parseBoolean(System.getProperty("moe.cuda.batchedExpertGemms", "true"));
+    /** Tiles of this (non-decode) step for the tiled prefill attention, uploaded by {@link #beginStep}. */
+    private int prefillTiles;
     private final @Nullable StepProfiler profiler;
     /**
      * Operations held back so that the next one can take them into its launch, with the same math and roundings: a
@@ -323,6 +337,9 @@ final class CudaBackend implements DeepSeekBackend {
         }
         host.setAtIndex(JAVA_INT, 4L * tokens + (long) tokens * stride, realTokens);
         device("step", stepInts(maxTokens) * 4).copyFromHost(host.asSlice(0, used));
+        // the tiled kernel pays off when slices bring many tokens; single decode tokens of a mixed step are better
+        // served by step_attention, which spreads one row's context over 4 warps
+        prefillTiles = decode || !prefillTiled || realTokens < 8 * slices.size() ? 0 : uploadPrefillTiles();
         activationsUsed = 0;
         if (mode == DecodeGraphs.Mode.CAPTURE) {
             stream.beginCapture();
@@ -330,6 +347,23 @@ final class CudaBackend implements DeepSeekBackend {
         if (profiler != null) {
             profiler.begin(stream);
         }
+    }
+
+    /** (first token, rows) of every run of up to 32 consecutive tokens of one slice, to the device; returns the count. */
+    private int uploadPrefillTiles() {
+        MemorySegment host = pinned("prefill.tiles", maxTokens * 8L).segment();
+        int n = 0;
+        int t = 0;
+        for (SequenceSlice s : slices) {
+            int length = s.tokenIds().length;
+            for (int from = 0; from < length; from += StepKernels.PREFILL_TILE_ROWS, n++) {
+                host.setAtIndex(JAVA_INT, 2L * n, t + from);
+                host.setAtIndex(JAVA_INT, 2L * n + 1, Math.min(StepKernels.PREFILL_TILE_ROWS, length - from));
+            }
+            t += length;
+        }
+        device("prefill.tiles", maxTokens * 8L).copyFromHost(host.asSlice(0, n * 8L));
+        return n;
     }
 
     private int maxBlocksPerSequence() {
@@ -588,6 +622,12 @@ final class CudaBackend implements DeepSeekBackend {
         mark("kv write");
         if (decodeStep && shape.headDim() % 32 == 0) {
             decodeAttention(layer, q, shape, out);
+        } else if (prefillTiles > 0 && shape.headDim() % 4 == 0
+                && shape.headDim() <= StepKernels.PREFILL_MAX_HEAD_DIM) {
+            kernels.prefillAttention(act(q), pool.keys()[layer], pool.values()[layer],
+                    stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), device("prefill.tiles", 0),
+                    prefillTiles, act(out), shape.heads(), shape.kvHeads(), shape.headDim(), pool.blockSize(),
+                    tableStride, shape.scale(), stream);
         } else {
             kernels.attention(act(q), pool.keys()[layer], pool.values()[layer],
                     stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), act(out), tokens, shape.heads(),
@@ -816,6 +856,9 @@ final class CudaBackend implements DeepSeekBackend {
         MemorySegment groups = pinned("moe.groups", groupBytes).segment().asSlice(0, groupBytes);
         CudaDriver.get().copyDeviceToHost(groups, layout.groupExpert().address(), groupBytes);
         int total = groups.getAtIndex(JAVA_INT, 3L * experts);
+        if (batchedExpertGemms && batchedExpertGemms(x, moe, layout, groups, total, y, hidden, inter)) {
+            return;
+        }
         for (int g = 0; g < total; g++) {
             int e = groups.getAtIndex(JAVA_INT, g);
             int start = groups.getAtIndex(JAVA_INT, experts + g);
@@ -836,6 +879,78 @@ final class CudaBackend implements DeepSeekBackend {
             kernels.siluMul(gs, us, as, (long) n * inter, stream);
             cublas.linear(as, ((CudaWeight) m.down()).memory(), ys, n, hidden, inter, false);
         }
+    }
+
+    /**
+     * The experts of at least {@code expertGemmRows} rows as batched GEMMs: their rows gathered into blocks of
+     * {@code maxRows} (the largest such group; padding rows zero), gate and up as two batched GEMMs, SiLU·mul, down
+     * as one, the real rows scattered back to {@code y}; in chunks of as many groups as {@code maxTokens} padded rows
+     * hold, so the scratch is that of the per-expert path. Returns false (nothing done) when a single group has more
+     * rows than that.
+     */
+    private boolean batchedExpertGemms(Tensor x, MoeWeights moe, MoeLayout layout, MemorySegment groups, int total,
+            DeviceBuffer y, int hidden, int inter) {
+        int experts = moe.experts().size();
+        int[] chosen = new int[total];
+        int count = 0;
+        int maxRows = 0;
+        for (int g = 0; g < total; g++) {
+            int n = groups.getAtIndex(JAVA_INT, 2L * experts + g);
+            if (n >= expertGemmRows) {
+                chosen[count++] = g;
+                maxRows = Math.max(maxRows, n);
+            }
+        }
+        if (count == 0) {
+            return true;
+        }
+        if (maxRows > maxTokens) {
+            return false;
+        }
+        int perChunk = maxTokens / maxRows;
+        DeviceBuffer xpad = device("moe.gathered", (long) maxTokens * hidden * 2);
+        DeviceBuffer gpad = device("moe.gate", (long) maxTokens * inter * 2);
+        DeviceBuffer upad = device("moe.up", (long) maxTokens * inter * 2);
+        DeviceBuffer apad = device("moe.apad", (long) maxTokens * inter * 2);
+        DeviceBuffer ypad = device("moe.ypad", (long) maxTokens * hidden * 2);
+        // one upload for every chunk (the chunks' GEMMs are queued before any runs): starts and counts [count] int32,
+        // then 8 pointer arrays [count] u64: x, gate, g, up, u, a, down, y
+        long intBytes = (2L * count * 4 + 7) & ~7L;
+        long bytes = intBytes + 8L * count * 8;
+        MemorySegment host = pinned("moe.batch", (long) experts * 72 + 8).segment().asSlice(0, bytes);
+        for (int c = 0; c < count; c++) {
+            int g = chosen[c];
+            int slot = c % perChunk;
+            MlpWeights m = moe.experts().get(groups.getAtIndex(JAVA_INT, g));
+            host.setAtIndex(JAVA_INT, c, groups.getAtIndex(JAVA_INT, experts + g));
+            host.setAtIndex(JAVA_INT, count + c, groups.getAtIndex(JAVA_INT, 2L * experts + g));
+            long[] pointers = {xpad.address() + (long) slot * maxRows * hidden * 2,
+                    ((CudaWeight) m.gate()).memory().address(), gpad.address() + (long) slot * maxRows * inter * 2,
+                    ((CudaWeight) m.up()).memory().address(), upad.address() + (long) slot * maxRows * inter * 2,
+                    apad.address() + (long) slot * maxRows * inter * 2, ((CudaWeight) m.down()).memory().address(),
+                    ypad.address() + (long) slot * maxRows * hidden * 2};
+            for (int a = 0; a < pointers.length; a++) {
+                host.set(JAVA_LONG, intBytes + ((long) a * count + c) * 8, pointers[a]);
+            }
+        }
+        DeviceBuffer table = device("moe.batch", (long) experts * 72 + 8);
+        table.copyFromHost(host);
+        for (int from = 0; from < count; from += perChunk) {
+            int n = Math.min(perChunk, count - from);
+            DeviceSlice starts = table.slice(from * 4L, n * 4L);
+            DeviceSlice counts = table.slice((count + from) * 4L, n * 4L);
+            DeviceSlice[] p = new DeviceSlice[8];
+            for (int a = 0; a < p.length; a++) {
+                p[a] = table.slice(intBytes + ((long) a * count + from) * 8, n * 8L);
+            }
+            kernels.gatherPaddedRows(act(x), layout.rowToken(), starts, counts, xpad, n, maxRows, hidden, stream);
+            cublas.linearPointerBatched(p[0], p[1], p[2], maxRows, inter, hidden, n);
+            cublas.linearPointerBatched(p[0], p[3], p[4], maxRows, inter, hidden, n);
+            kernels.siluMul(gpad, upad, apad, (long) n * maxRows * inter, stream);
+            cublas.linearPointerBatched(p[5], p[6], p[7], maxRows, hidden, inter, n);
+            kernels.scatterPaddedRows(ypad, starts, counts, y, n, maxRows, hidden, stream);
+        }
+        return true;
     }
 
     /** Device addresses of every expert's gate, up and down matrices: three {@code [experts]} u64 arrays. */

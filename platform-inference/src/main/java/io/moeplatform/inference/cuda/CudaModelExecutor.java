@@ -154,7 +154,8 @@ public final class CudaModelExecutor extends DecoderModelExecutor {
         long dense = Math.max(c.intermediateSize(), c.sharedExpertIntermediateSize());
         long expert = c.expertIntermediateSize();
         long activations = t * (8 * h + 2 * q + 4 * kv) * 2;
-        long mlp = t * (3 * dense + k * expert + 2 * expert + k * h + 2 * h) * 2 + t * (c.experts() * 4L + k * 8);
+        // dense MLP buffers, the grouped experts' rows, the expert GEMMs' gathered and padded rows (x, gate, up, act, y)
+        long mlp = t * (3 * dense + k * expert + 3 * expert + k * h + 2 * h) * 2 + t * (c.experts() * 4L + k * 8);
         long stepInts = t * (4 + (c.maxPositions() + o.kvBlockSize() - 1) / o.kvBlockSize()) * 4;
         long logits = (long) o.maxSequences() * (h * 2 + (long) c.vocabularySize() * 4);
         long rope = (long) c.maxPositions() * c.headDim() * 4;

@@ -23,6 +23,7 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction kvWrite;
     private final CudaFunction qkNormRope;
     private final CudaFunction stepAttention;
+    private final CudaFunction prefillAttention;
     private final CudaFunction expertGateUp;
     private final CudaFunction expertDown;
     /** Lanes per output feature of the down kernel: 8 (expert_down_l8) or 32 (a warp per feature, expert_down). */
@@ -31,6 +32,8 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction expertDownMma;
     private final CudaFunction expertCombine;
     private final CudaFunction moeAlign;
+    private final CudaFunction gatherPaddedRows;
+    private final CudaFunction scatterPaddedRows;
     private final CudaFunction fillRandom;
     private final CudaFunction[] gemv = new CudaFunction[4];
 
@@ -47,12 +50,15 @@ final class StepKernels implements AutoCloseable {
         kvWrite = module.function("kv_write");
         qkNormRope = module.function("qk_norm_rope");
         stepAttention = module.function("step_attention");
+        prefillAttention = module.function("prefill_attention_tiled");
         expertGateUp = module.function("expert_gate_up");
         expertDown = module.function(downLanes == 32 ? "expert_down" : "expert_down_l8");
         expertGateUpMma = module.function("expert_gate_up_mma");
         expertDownMma = module.function("expert_down_mma");
         expertCombine = module.function("expert_combine");
         moeAlign = module.function("moe_align");
+        gatherPaddedRows = module.function("gather_padded_rows");
+        scatterPaddedRows = module.function("scatter_padded_rows");
         fillRandom = module.function("fill_random_bf16");
         for (int i = 0; i < gemv.length; i++) {
             gemv[i] = module.function("gemv_bf16_m" + (1 << i));
@@ -114,6 +120,50 @@ final class StepKernels implements AutoCloseable {
         stepAttention.launch(Dim3.of(heads, tokens), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(tables).ptr(lens).ptr(out).i32(heads)
                         .i32(kvHeads).i32(headDim).i32(blockSize).i32(maxBlocks).f32(scale));
+    }
+
+    /**
+     * {@code out[g * maxRows + i] = x[rowToken[starts[g] + i]]} for the {@code counts[g]} rows of each of {@code groups}
+     * groups, zeros in the rest of each group's {@code maxRows} (moe_routing.cu); rows of {@code width} bf16.
+     */
+    void gatherPaddedRows(DeviceMemory x, DeviceMemory rowToken, DeviceMemory starts, DeviceMemory counts,
+            DeviceMemory out, int groups, int maxRows, int width, CudaStream s) {
+        if (width % 8 != 0) {
+            throw new IllegalArgumentException("padded row copies move 16-byte pieces: width " + width);
+        }
+        gatherPaddedRows.launch(Dim3.of(maxRows, groups), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(x).ptr(rowToken).ptr(starts).ptr(counts).ptr(out).i32(maxRows).i32(width));
+    }
+
+    /** {@code y[starts[g] + i] = ypad[g * maxRows + i]} for the {@code counts[g]} rows of each group. */
+    void scatterPaddedRows(DeviceMemory ypad, DeviceMemory starts, DeviceMemory counts, DeviceMemory y, int groups,
+            int maxRows, int width, CudaStream s) {
+        if (width % 8 != 0) {
+            throw new IllegalArgumentException("padded row copies move 16-byte pieces: width " + width);
+        }
+        scatterPaddedRows.launch(Dim3.of(maxRows, groups), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(ypad).ptr(starts).ptr(counts).ptr(y).i32(maxRows).i32(width));
+    }
+
+    /** Query rows per tile of {@code prefill_attention_tiled} (PA_Q) and the largest head size it takes. */
+    static final int PREFILL_TILE_ROWS = 32;
+    static final int PREFILL_MAX_HEAD_DIM = 128;
+
+    /**
+     * Causal paged attention of prefill chunks, a tile of up to {@link #PREFILL_TILE_ROWS} consecutive tokens of one
+     * sequence per block ({@code prefill_attention_tiled}): tiles [n, 2] int32 (first token, rows); same math and
+     * layouts as {@link #attention}. Head sizes: multiples of 4 up to {@link #PREFILL_MAX_HEAD_DIM}.
+     */
+    void prefillAttention(DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache, DeviceMemory tables,
+            DeviceMemory lens, DeviceMemory tiles, int tileCount, DeviceMemory out, int heads, int kvHeads,
+            int headDim, int blockSize, int maxBlocks, float scale, CudaStream s) {
+        if (headDim % 4 != 0 || headDim > PREFILL_MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("the tiled prefill attention takes head sizes divisible by 4 up to "
+                    + PREFILL_MAX_HEAD_DIM + ", got " + headDim);
+        }
+        prefillAttention.launch(Dim3.of(tileCount, heads), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(tables).ptr(lens).ptr(tiles).ptr(out)
+                        .i32(heads).i32(kvHeads).i32(headDim).i32(blockSize).i32(maxBlocks).f32(scale));
     }
 
     /**

@@ -73,6 +73,43 @@ class CublasGemmGpuTests {
         assertClose(expected, gpu.readF32(y, batch * m * n), 1e-5, "batched");
     }
 
+    @Test
+    void pointerBatchedLinearMultipliesEachOperandWhereverItLies() {
+        int batch = 3;
+        int m = 24;
+        int n = 80;
+        int k = 64;
+        float[][] xs = new float[batch][];
+        float[][] ws = new float[batch][];
+        DeviceBuffer[] x = new DeviceBuffer[batch];
+        DeviceBuffer[] w = new DeviceBuffer[batch];
+        DeviceBuffer[] y = new DeviceBuffer[batch];
+        long[][] pointers = new long[3][batch];
+        for (int b = 0; b < batch; b++) {
+            xs[b] = gpu.randomBf16(m * k, 1);
+            ws[b] = gpu.randomBf16(n * k, 0.1);
+            x[b] = gpu.bf16(xs[b]);
+            w[b] = gpu.bf16(ws[b]);
+            y[b] = gpu.poisoned((long) m * n * 2);
+            pointers[0][b] = x[b].address();
+            pointers[1][b] = w[b].address();
+            pointers[2][b] = y[b].address();
+        }
+        DeviceBuffer[] arrays = new DeviceBuffer[3];
+        for (int a = 0; a < 3; a++) {
+            arrays[a] = gpu.arena.allocate(batch * 8L);
+            try (java.lang.foreign.Arena host = java.lang.foreign.Arena.ofConfined()) {
+                arrays[a].copyFromHost(host.allocateFrom(java.lang.foreign.ValueLayout.JAVA_LONG, pointers[a]));
+            }
+        }
+        cublas.linearPointerBatched(arrays[0], arrays[1], arrays[2], m, n, k, batch);
+        for (int b = 0; b < batch; b++) {
+            // bf16 output: one rounding of each result, relative 2^-8
+            assertClose(ReferenceOps.linear(xs[b], ws[b], m, n, k), gpu.readBf16(y[b], m * n), 1e-2,
+                    "pointer-batched " + b);
+        }
+    }
+
     private void assertClose(float[] expected, float[] actual, double tolerance, String what) {
         double err = ReferenceOps.relativeError(actual, expected);
         assertTrue(err <= tolerance, what + ": relative error " + err + " > " + tolerance + gpu.seedNote());

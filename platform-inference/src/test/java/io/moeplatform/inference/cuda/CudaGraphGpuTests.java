@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -67,13 +68,13 @@ class CudaGraphGpuTests {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"qwen3_moe", "mixtral"})
-    void prefillWithExpertGemmsMatchesTheOnDevicePath(String name) {
+    @CsvSource({"qwen3_moe, true", "qwen3_moe, false", "mixtral, true", "mixtral, false"})
+    void prefillWithExpertGemmsMatchesTheOnDevicePath(String name, String batched) {
         GoldenReference golden = GoldenReference.load(name);
         try (CudaModelExecutor device = CudaModelExecutor.open(golden.directory(), OPTIONS);
                 CudaModelExecutor viaHost = with("moe.cuda.deviceRoutingTokens", "0",
-                        () -> with("moe.cuda.expertGemmRows", "2",
-                                () -> CudaModelExecutor.open(golden.directory(), OPTIONS)))) {
+                        () -> with("moe.cuda.expertGemmRows", "2", () -> with("moe.cuda.batchedExpertGemms", batched,
+                                () -> CudaModelExecutor.open(golden.directory(), OPTIONS))))) {
             int[] prompt = golden.prompt();
             List<SequenceSlice> slices = List.of(
                     new SequenceSlice(1, prompt, 0, CudaGoldenModelGpuTests.seqTable(0), true, null),
@@ -82,7 +83,8 @@ class CudaGraphGpuTests {
             float[][] b = viaHost.forward(new StepBatch(slices)).logits();
             for (int s = 0; s < a.length; s++) {
                 double e = GoldenReference.relativeError(a[s], b[s]);
-                assertThat(e).as("%s sequence %d: expert GEMMs vs grouped kernels", name, s).isLessThanOrEqualTo(0.02);
+                assertThat(e).as("%s sequence %d: expert GEMMs (batched %s) vs grouped kernels", name, s, batched)
+                        .isLessThanOrEqualTo(0.02);
             }
             assertThat(GoldenReference.relativeError(golden.logits()[prompt.length - 1], b[0]))
                     .isLessThanOrEqualTo(CudaGoldenModelGpuTests.TOLERANCE);
