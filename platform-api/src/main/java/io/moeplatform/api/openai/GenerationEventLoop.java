@@ -6,13 +6,14 @@ import io.moeplatform.api.pipeline.Generation;
 import io.moeplatform.inference.GenerationEvent;
 import io.moeplatform.inference.InferenceException;
 import java.io.IOException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The event loop both OpenAI endpoints share: a {@link Generation}'s events handed to an endpoint's
- * {@link Listener}, to the end ({@link #collect}) or as server-sent events ({@link #stream}), where the failure
- * rules are the same for chat and text completions.
+ * The event loop both OpenAI endpoints share: a {@link Generation} read to its end ({@link #collect}), or its events
+ * handed to an endpoint's {@link Listener} as server-sent events ({@link #stream}), where the failure rules are the
+ * same for chat and text completions.
  */
 public final class GenerationEventLoop {
 
@@ -33,17 +34,27 @@ public final class GenerationEventLoop {
 
     private GenerationEventLoop() {}
 
-    /** Hands every event to {@code listener} until the generation ends; the listener does no I/O here. */
-    public static void collect(Generation generation, Listener listener) throws InterruptedException {
-        try {
-            listener.start();
-            GenerationEvent event;
-            while ((event = generation.next()) != null) {
-                dispatch(event, listener);
+    /** What a collected generation ended with: each choice's OpenAI finish reason and the final usage event. */
+    public record Collected(String[] finishReasons, GenerationEvent.Completed completed) {}
+
+    /** Reads the generation to its end, handing each token to {@code onToken}. */
+    public static Collected collect(Generation generation, Consumer<GenerationEvent.Token> onToken)
+            throws InterruptedException {
+        var finish = new String[generation.choices()];
+        GenerationEvent.Completed completed = null;
+        GenerationEvent event;
+        while ((event = generation.next()) != null) {
+            switch (event) {
+                case GenerationEvent.Token token -> onToken.accept(token);
+                case GenerationEvent.ChoiceFinished finished -> finish[finished.choice()] = finished.reason()
+                        .openAiName();
+                case GenerationEvent.Completed done -> completed = done;
             }
-        } catch (IOException impossible) {
-            throw new IllegalStateException("a collecting listener wrote to a stream", impossible);
         }
+        if (completed == null) {
+            throw new IllegalStateException("generation " + generation.requestId() + " ended without its usage");
+        }
+        return new Collected(finish, completed);
     }
 
     /**

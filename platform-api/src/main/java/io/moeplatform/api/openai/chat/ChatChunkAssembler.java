@@ -47,39 +47,25 @@ final class ChatChunkAssembler {
         int choices = generation.choices();
         var text = new StringBuilder[choices];
         var logprobs = new ArrayList<List<TokenEntry>>();
-        var finish = new String[choices];
         for (int i = 0; i < choices; i++) {
             text[i] = new StringBuilder();
             logprobs.add(new ArrayList<>());
         }
-        var completed = new GenerationEvent.Completed[1];
-        GenerationEventLoop.collect(generation, new GenerationEventLoop.Listener() {
-            @Override
-            public void token(GenerationEvent.Token token) {
-                text[token.choice()].append(token.text());
-                if (token.logprob() != null) {
-                    logprobs.get(token.choice()).add(TokenEntry.of(token.logprob()));
-                }
-            }
-
-            @Override
-            public void choiceFinished(GenerationEvent.ChoiceFinished finished) {
-                finish[finished.choice()] = finished.reason().openAiName();
-            }
-
-            @Override
-            public void completed(GenerationEvent.Completed done) {
-                completed[0] = done;
+        var done = GenerationEventLoop.collect(generation, token -> {
+            text[token.choice()].append(token.text());
+            if (token.logprob() != null) {
+                logprobs.get(token.choice()).add(TokenEntry.of(token.logprob()));
             }
         });
         var bodies = new ArrayList<ChatCompletionBodies.Choice>(choices);
         for (int i = 0; i < choices; i++) {
             bodies.add(new ChatCompletionBodies.Choice(i,
                     new ChatCompletionBodies.Message("assistant", text[i].toString()),
-                    withLogprobs ? new Logprobs(List.copyOf(logprobs.get(i))) : null, finish[i]));
+                    withLogprobs ? new Logprobs(List.copyOf(logprobs.get(i))) : null, done.finishReasons()[i]));
         }
         return new ChatCompletionBodies.Completion(generation.requestId(), "chat.completion", created,
-                generation.model(), fingerprint, List.copyOf(bodies), UsageBody.of(completed[0].usage(), generation));
+                generation.model(), fingerprint, List.copyOf(bodies),
+                UsageBody.of(done.completed().usage(), generation));
     }
 
     /** Streams the chunks through {@link GenerationEventLoop#stream}: role first, then the held-back deltas. */

@@ -52,30 +52,13 @@ final class CompletionAssembler {
     }
 
     Completion collect() throws InterruptedException {
-        var finish = new String[parts.length];
-        var completed = new GenerationEvent.Completed[1];
-        GenerationEventLoop.collect(generation, new GenerationEventLoop.Listener() {
-            @Override
-            public void token(GenerationEvent.Token token) {
-                append(token);
-            }
-
-            @Override
-            public void choiceFinished(GenerationEvent.ChoiceFinished finished) {
-                finish[finished.choice()] = finished.reason().openAiName();
-            }
-
-            @Override
-            public void completed(GenerationEvent.Completed done) {
-                completed[0] = done;
-            }
-        });
+        var done = GenerationEventLoop.collect(generation, this::append);
         var choices = new ArrayList<Choice>(parts.length);
         for (int i = 0; i < parts.length; i++) {
-            choices.add(new Choice(parts[i].text.toString(), i, logprobs(parts[i]), finish[i]));
+            choices.add(new Choice(parts[i].text.toString(), i, logprobs(parts[i]), done.finishReasons()[i]));
         }
         return new Completion(generation.requestId(), "text_completion", created, generation.model(), fingerprint,
-                List.copyOf(choices), UsageBody.of(completed[0].usage(), generation));
+                List.copyOf(choices), UsageBody.of(done.completed().usage(), generation));
     }
 
     /** Streams text chunks through {@link GenerationEventLoop#stream}, one token held back per choice. */
