@@ -4,15 +4,20 @@
 // q [tokens, heads * D] bf16; caches [blocks, block_size, kv_heads, D] bf16 (one layer); tables [tokens, max_blocks]
 // (each token carries its sequence's table row); head h reads kv head h / (heads / kv_heads).
 // tiles [n, 2]: (first token, rows) of up to PA_Q consecutive tokens of ONE sequence, in position order, so the last
-// row has the longest context. grid = (tiles, heads), block = 128 threads: 4 per query row, each owning the dims
-// part + 4 i (conflict-free shared-memory reads; D a multiple of 4, at most 128). Per key tile of PA_K positions,
-// staged in shared memory as fp32: the tile's scores (dot over the 4 threads' parts, two shuffles), one
-// online-softmax update per tile, then P·V.
+// row has the longest context. grid = (tiles, heads), block = 128 threads = 16 row groups x 8 parts: thread (g, p)
+// owns query rows g, g + 16, g + 32, g + 48 and dims p, p + 8, ... (D a multiple of 8, at most 128), so every value
+// it reads from shared memory feeds 4 rows (register blocking: shared-memory reads, not FMAs, bounded the one-row
+// version). Per key tile of PA_K positions staged in shared memory as fp32, in chunks of PA_C keys: scores (dot over
+// the 8 parts, three shuffles), one online-softmax update per chunk, then P·V.
 #include "common.cuh"
 
-#define PA_Q 32
+#define PA_Q 64
 #define PA_K 32
+#define PA_C 8
+#define PA_ROWS 4
+#define PA_PARTS 8
 #define PA_MAX_D 128
+#define PA_DIMS (PA_MAX_D / PA_PARTS)
 
 extern "C" __global__ void __launch_bounds__(128)
 prefill_attention_tiled(const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
@@ -24,23 +29,29 @@ prefill_attention_tiled(const bf16* __restrict__ q, const bf16* __restrict__ k_c
     const int first = tiles[2 * blockIdx.x], rows = tiles[2 * blockIdx.x + 1];
     const int h = blockIdx.y;
     const int kvh = h / (heads / kv_heads);
-    const int row = threadIdx.x >> 2, part = threadIdx.x & 3;
-    const int per = head_dim / 4;  // dims of this thread: part, part + 4, ...
-    const bool active = row < rows;
-    const int t = first + (active ? row : rows - 1);
-    const int len = lens[t];
+    const int part = threadIdx.x % PA_PARTS, group = threadIdx.x / PA_PARTS;
+    const int per = head_dim / PA_PARTS;  // dims of this thread: part, part + 8, ...
     const int max_len = lens[first + rows - 1];
     const int* table = tables + (size_t)first * max_blocks;  // the tile's rows share one sequence
     const int kv_dim = kv_heads * head_dim;
 
-    float qr[PA_MAX_D / 4], acc[PA_MAX_D / 4];
-    const bf16* qh = q + (size_t)t * heads * head_dim + (size_t)h * head_dim + part;
+    float qr[PA_ROWS][PA_DIMS], acc[PA_ROWS][PA_DIMS], m[PA_ROWS], l[PA_ROWS];
+    int len[PA_ROWS];
 #pragma unroll
-    for (int i = 0; i < PA_MAX_D / 4; i++) {
-        qr[i] = i < per ? to_f32(qh[4 * i]) * scale : 0.0f;
-        acc[i] = 0.0f;
+    for (int r = 0; r < PA_ROWS; r++) {
+        const int row = group + 16 * r;
+        // rows past the tile's end compute on its last row and are never written
+        const int t = first + min(row, rows - 1);
+        len[r] = lens[t];
+        const bf16* qh = q + (size_t)t * heads * head_dim + (size_t)h * head_dim + part;
+#pragma unroll
+        for (int i = 0; i < PA_DIMS; i++) {
+            qr[r][i] = i < per ? to_f32(qh[PA_PARTS * i]) * scale : 0.0f;
+            acc[r][i] = 0.0f;
+        }
+        m[r] = -INFINITY;
+        l[r] = 0.0f;
     }
-    float m = -INFINITY, l = 0.0f;
     for (int base = 0; base < max_len; base += PA_K) {
         __syncthreads();  // the previous tile is no longer read
         for (int i = threadIdx.x; i < PA_K * head_dim; i += blockDim.x) {
@@ -56,37 +67,61 @@ prefill_attention_tiled(const bf16* __restrict__ q, const bf16* __restrict__ k_c
             vs[j][d] = vv;
         }
         __syncthreads();
-        float s[PA_K];
-        float tile_max = -INFINITY;
+        for (int c = 0; c < PA_K; c += PA_C) {
+            float s[PA_ROWS][PA_C];
 #pragma unroll
-        for (int j = 0; j < PA_K; j++) {
-            float dot = 0.0f;
+            for (int j = 0; j < PA_C; j++) {
+                float kj[PA_DIMS];
 #pragma unroll
-            for (int i = 0; i < PA_MAX_D / 4; i++)
-                if (i < per) dot += qr[i] * ks[j][part + 4 * i];
-            dot += __shfl_xor_sync(0xffffffffu, dot, 1);
-            dot += __shfl_xor_sync(0xffffffffu, dot, 2);
-            s[j] = base + j < len ? dot : -INFINITY;
-            tile_max = fmaxf(tile_max, s[j]);
+                for (int i = 0; i < PA_DIMS; i++) kj[i] = i < per ? ks[c + j][part + PA_PARTS * i] : 0.0f;
+#pragma unroll
+                for (int r = 0; r < PA_ROWS; r++) {
+                    float dot = 0.0f;
+#pragma unroll
+                    for (int i = 0; i < PA_DIMS; i++) dot += qr[r][i] * kj[i];
+                    dot += __shfl_xor_sync(0xffffffffu, dot, 1);
+                    dot += __shfl_xor_sync(0xffffffffu, dot, 2);
+                    dot += __shfl_xor_sync(0xffffffffu, dot, 4);
+                    s[r][j] = base + c + j < len[r] ? dot : -INFINITY;
+                }
+            }
+#pragma unroll
+            for (int r = 0; r < PA_ROWS; r++) {
+                float chunk_max = -INFINITY;
+#pragma unroll
+                for (int j = 0; j < PA_C; j++) chunk_max = fmaxf(chunk_max, s[r][j]);
+                const float m_new = fmaxf(m[r], chunk_max);
+                // nothing of this chunk is in the row's context (and maybe nothing yet at all): keep the state
+                const float correction = m_new == -INFINITY ? 1.0f : __expf(m[r] - m_new);
+                l[r] *= correction;
+#pragma unroll
+                for (int i = 0; i < PA_DIMS; i++) acc[r][i] *= correction;
+#pragma unroll
+                for (int j = 0; j < PA_C; j++) {
+                    s[r][j] = m_new == -INFINITY ? 0.0f : __expf(s[r][j] - m_new);  // masked keys give 0
+                    l[r] += s[r][j];
+                }
+                m[r] = m_new;
+            }
+#pragma unroll
+            for (int j = 0; j < PA_C; j++) {
+#pragma unroll
+                for (int i = 0; i < PA_DIMS; i++) {
+                    const float vj = i < per ? vs[c + j][part + PA_PARTS * i] : 0.0f;
+#pragma unroll
+                    for (int r = 0; r < PA_ROWS; r++) acc[r][i] += s[r][j] * vj;
+                }
+            }
         }
-        if (tile_max == -INFINITY) continue;  // this row's context ended before the tile (others may go on)
-        const float m_new = fmaxf(m, tile_max);
-        const float correction = __expf(m - m_new);
-        l *= correction;
-#pragma unroll
-        for (int i = 0; i < PA_MAX_D / 4; i++) acc[i] *= correction;
-#pragma unroll
-        for (int j = 0; j < PA_K; j++) {
-            const float p = __expf(s[j] - m_new);  // 0 for masked positions
-            l += p;
-#pragma unroll
-            for (int i = 0; i < PA_MAX_D / 4; i++)
-                if (i < per) acc[i] += p * vs[j][part + 4 * i];
-        }
-        m = m_new;
     }
-    if (!active) return;
-    const float inv = l > 0.0f ? 1.0f / l : 0.0f;
-    bf16* o = out + (size_t)t * heads * head_dim + (size_t)h * head_dim + part;
-    for (int i = 0; i < per; i++) o[4 * i] = to_bf16(acc[i] * inv);
+#pragma unroll
+    for (int r = 0; r < PA_ROWS; r++) {
+        const int row = group + 16 * r;
+        if (row >= rows) continue;
+        const float inv = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
+        bf16* o = out + (size_t)(first + row) * heads * head_dim + (size_t)h * head_dim + part;
+#pragma unroll
+        for (int i = 0; i < PA_DIMS; i++)
+            if (i < per) o[PA_PARTS * i] = to_bf16(acc[r][i] * inv);
+    }
 }

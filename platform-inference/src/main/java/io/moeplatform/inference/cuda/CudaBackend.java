@@ -74,7 +74,7 @@ final class CudaBackend implements DeepSeekBackend {
      */
     private final int mmaExpertRows = Integer.getInteger("moe.cuda.mmaExpertRows", 1);
     /**
-     * Prefill chunks attend with the tiled kernel (each K/V row read once per 32 query rows of a sequence) instead of
+     * Prefill chunks attend with the tiled kernel (each K/V row read once per 64 query rows of a sequence) instead of
      * step_attention (once per query row); {@code -Dmoe.cuda.prefillTiled=false} goes back for comparison.
      */
     private final boolean prefillTiled = Boolean.parseBoolean(System.getProperty("moe.cuda.prefillTiled", "true"));
@@ -349,7 +349,7 @@ final class CudaBackend implements DeepSeekBackend {
         }
     }
 
-    /** (first token, rows) of every run of up to 32 consecutive tokens of one slice, to the device; returns the count. */
+    /** (first token, rows) of every run of up to 64 consecutive tokens of one slice, to the device; returns the count. */
     private int uploadPrefillTiles() {
         MemorySegment host = pinned("prefill.tiles", maxTokens * 8L).segment();
         int n = 0;
@@ -622,7 +622,7 @@ final class CudaBackend implements DeepSeekBackend {
         mark("kv write");
         if (decodeStep && shape.headDim() % 32 == 0) {
             decodeAttention(layer, q, shape, out);
-        } else if (prefillTiles > 0 && shape.headDim() % 4 == 0
+        } else if (prefillTiles > 0 && shape.headDim() % 8 == 0
                 && shape.headDim() <= StepKernels.PREFILL_MAX_HEAD_DIM) {
             kernels.prefillAttention(act(q), pool.keys()[layer], pool.values()[layer],
                     stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), device("prefill.tiles", 0),

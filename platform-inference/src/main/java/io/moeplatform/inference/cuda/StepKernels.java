@@ -146,19 +146,19 @@ final class StepKernels implements AutoCloseable {
     }
 
     /** Query rows per tile of {@code prefill_attention_tiled} (PA_Q) and the largest head size it takes. */
-    static final int PREFILL_TILE_ROWS = 32;
+    static final int PREFILL_TILE_ROWS = 64;
     static final int PREFILL_MAX_HEAD_DIM = 128;
 
     /**
      * Causal paged attention of prefill chunks, a tile of up to {@link #PREFILL_TILE_ROWS} consecutive tokens of one
      * sequence per block ({@code prefill_attention_tiled}): tiles [n, 2] int32 (first token, rows); same math and
-     * layouts as {@link #attention}. Head sizes: multiples of 4 up to {@link #PREFILL_MAX_HEAD_DIM}.
+     * layouts as {@link #attention}. Head sizes: multiples of 8 up to {@link #PREFILL_MAX_HEAD_DIM}.
      */
     void prefillAttention(DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache, DeviceMemory tables,
             DeviceMemory lens, DeviceMemory tiles, int tileCount, DeviceMemory out, int heads, int kvHeads,
             int headDim, int blockSize, int maxBlocks, float scale, CudaStream s) {
-        if (headDim % 4 != 0 || headDim > PREFILL_MAX_HEAD_DIM) {
-            throw new IllegalArgumentException("the tiled prefill attention takes head sizes divisible by 4 up to "
+        if (headDim % 8 != 0 || headDim > PREFILL_MAX_HEAD_DIM) {
+            throw new IllegalArgumentException("the tiled prefill attention takes head sizes divisible by 8 up to "
                     + PREFILL_MAX_HEAD_DIM + ", got " + headDim);
         }
         prefillAttention.launch(Dim3.of(tileCount, heads), Dim3.of(128), 0, s,
