@@ -13,8 +13,9 @@ import org.springframework.security.web.authentication.ExceptionMappingAuthentic
 /**
  * The console's filter chain (after the API's, before actuator's): form login with CSRF, session fixation
  * protection and lockout (counted in core), and role rules. Reading needs a signed-in user; changing needs
- * {@code TENANT_ADMIN} or {@code PLATFORM_ADMIN}; creating, suspending and resuming tenants and changing their
- * limits only the platform admin (a tenant must not raise its own quota).
+ * {@code TENANT_ADMIN} or {@code PLATFORM_ADMIN} (the injection preview, which changes nothing, excepted);
+ * creating, suspending and resuming tenants and changing their limits only the platform admin (a tenant must not
+ * raise its own quota).
  * Which tenant a tenant-bound user may touch is checked by {@link ConsoleAccess} in the controllers.
  */
 @Configuration(proxyBeanMethods = false)
@@ -35,6 +36,9 @@ class ConsoleSecurityConfiguration {
                         .requestMatchers("/admin/login", "/admin/denied", "/admin/assets/**", "/admin/webjars/**")
                         .permitAll()
                         .requestMatchers(HttpMethod.POST, "/admin/password", "/admin/logout").authenticated()
+                        // the injection preview is a POST (the prompt can be long) but changes nothing: a viewer
+                        // of the tenant may run it
+                        .requestMatchers(HttpMethod.POST, "/admin/tenants/*/adapters/*/preview").authenticated()
                         .requestMatchers("/admin/tenants/new", "/admin/users", "/admin/users/**")
                         .hasRole("PLATFORM_ADMIN")
                         .requestMatchers(HttpMethod.POST, "/admin/tenants", "/admin/tenants/*/suspend",

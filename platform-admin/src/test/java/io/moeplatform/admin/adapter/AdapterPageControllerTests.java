@@ -188,8 +188,12 @@ class AdapterPageControllerTests {
                 .andExpect(status().isOk()).andExpect(content().string(containsString(">1204<")))
                 .andExpect(content().string(containsString(">3311<")))
                 .andExpect(content().string(containsString("line 7: the relation has 2 columns, not 3")))
+                .andExpect(content().string(containsString("<td>1970-01-01 00:00 UTC</td>")))
                 .andExpect(content().string(containsString("enctype=\"multipart/form-data\"")))
-                .andExpect(content().string(containsString("name=\"_csrf\"")));
+                .andExpect(content().string(containsString("name=\"_csrf\"")))
+                // adapters.js refuses a larger file beside the field before sending it
+                .andExpect(content().string(containsString("data-max-bytes=\"268435456\"")))
+                .andExpect(content().string(containsString("larger than the 256 MB accepted here")));
         mvc.perform(get("/admin/tenants/{id}/adapters/nope", ACME.id()).with(ConsoleUsers.tenantAdmin(ACME.id())))
                 .andExpect(status().isNotFound());
     }
@@ -203,6 +207,26 @@ class AdapterPageControllerTests {
                 .param("format", "csv").with(ConsoleUsers.tenantAdmin(ACME.id())).with(csrf()))
                 .andExpect(redirectedUrl("/admin/tenants/" + ACME.id() + "/adapters/legal"))
                 .andExpect(flash().attribute("notice", "adapters.graphImportedNotice"));
+    }
+
+    @Test
+    void uploadsNeedCsrfAnAdministratorAndTheirOwnTenant() throws Exception {
+        var file = new MockMultipartFile("file", "graph.csv", "text/csv", "a,knows,b\n".getBytes());
+        mvc.perform(multipart("/admin/tenants/{id}/adapters/legal/graph", ACME.id()).file(file)
+                .param("format", "csv").with(ConsoleUsers.tenantAdmin(ACME.id()))).andExpect(status().isForbidden());
+        mvc.perform(multipart("/admin/tenants/{id}/adapters/legal/graph", ACME.id()).file(file)
+                .param("format", "csv").with(ConsoleUsers.tenantViewer(ACME.id())).with(csrf()))
+                .andExpect(status().isForbidden());
+        mvc.perform(multipart("/admin/tenants/{id}/adapters/legal/graph", ACME.id()).file(file)
+                .param("format", "csv").with(ConsoleUsers.tenantAdmin(GLOBEX.id())).with(csrf()))
+                .andExpect(status().isForbidden());
+        mvc.perform(multipart("/admin/tenants/{id}/adapters/tone/lora", ACME.id()).file(file)
+                .with(ConsoleUsers.tenantAdmin(GLOBEX.id())).with(csrf())).andExpect(status().isForbidden());
+        mvc.perform(post("/admin/tenants/{id}/adapters/legal/preview", ACME.id()).param("prompt", "acme")
+                .with(ConsoleUsers.tenantAdmin(GLOBEX.id())).with(csrf())).andExpect(status().isForbidden());
+        verify(importer, never()).importGraph(any(), anyString(), any(), any(), anyString());
+        verify(lora, never()).upload(any(), anyString(), any(), any(), anyString());
+        verify(resolver, never()).knowledge(any(), anyList(), any(), any());
     }
 
     @Test
@@ -252,6 +276,11 @@ class AdapterPageControllerTests {
                 .andExpect(content().string(containsString("headquartered_in")))
                 .andExpect(content().string(containsString("- ACME Corp headquartered_in Berlin")))
                 .andExpect(content().string(containsString("Where is acme based?")));
+
+        // the preview changes nothing: a viewer of the tenant may run it too
+        mvc.perform(post("/admin/tenants/{id}/adapters/legal/preview", ACME.id())
+                .param("prompt", "Where is acme based?").with(ConsoleUsers.tenantViewer(ACME.id())).with(csrf()))
+                .andExpect(status().isOk()).andExpect(content().string(containsString("17 tokens would be injected")));
 
         mvc.perform(post("/admin/tenants/{id}/adapters/legal/preview", ACME.id()).param("prompt", " ")
                 .param("maxInjectedTokens", "0").with(ConsoleUsers.tenantAdmin(ACME.id())).with(csrf()))

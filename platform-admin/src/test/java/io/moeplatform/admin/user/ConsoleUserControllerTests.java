@@ -68,7 +68,7 @@ class ConsoleUserControllerTests {
         mvc.perform(get("/admin/users").with(ConsoleUsers.platformAdmin())).andExpect(status().isOk())
                 .andExpect(content().string(containsString(">ops<")))
                 .andExpect(content().string(containsString(">acme<")))
-                .andExpect(content().string(containsString("locked until")))
+                .andExpect(content().string(containsString("locked until 2026-03-10 13:00 UTC")))
                 .andExpect(content().string(containsString("Unlock")));
         mvc.perform(get("/admin/users").with(ConsoleUsers.tenantAdmin(ACME.id()))).andExpect(status().isForbidden());
         mvc.perform(post("/admin/users/ops/unlock").with(ConsoleUsers.tenantAdmin(ACME.id())).with(csrf()))
