@@ -26,8 +26,9 @@ import org.springframework.util.FileSystemUtils;
 /**
  * The console in a real headless Chromium against the whole application on PostgreSQL: an administrator signs in,
  * creates a tenant, sets its limits, issues a key, the key calls the API, the usage appears in the console, the
- * playground streams a chat, the audit log lists the changes, suspension locks the key out. Screenshots of every
- * page go to {@code target/screenshots/} for a person to look at.
+ * playground streams a chat, a knowledge graph and a LoRA zip are uploaded through the adapter pages and the graph's
+ * injection previewed, a console user is created and administered, the audit log lists the changes, suspension
+ * locks the key out. Screenshots of every page go to {@code target/screenshots/} for a person to look at.
  */
 @SpringBootTest(classes = PlatformApplication.class, webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class ConsoleBrowserTests extends PlatformTest {
@@ -154,19 +155,34 @@ class ConsoleBrowserTests extends PlatformTest {
         // adapters: create a knowledge-graph adapter, upload a graph through the form (with progress), see its
         // stats, preview the injection, make it the tenant default, and see the API inject it
         click("a[href='/admin/adapters']");
-        click("a[href='/admin/adapters?tenant=" + tenantPath.substring("/admin/tenants/".length()) + "']");
+        var tenantId = tenantPath.substring("/admin/tenants/".length());
+        var otherTenantId = browser.findElements(By.cssSelector("a[href^='/admin/adapters?tenant=']")).stream()
+                .map(link -> link.getAttribute("href").replaceAll(".*tenant=", "")).filter(id -> !id.equals(tenantId))
+                .findFirst().orElseThrow();
+        click("a[href='/admin/adapters?tenant=" + tenantId + "']");
         type("#name", "Not Valid");
         submit("#create-adapter button[type=submit]");
         assertThat(text("#name-error")).contains("lower-case letters");
         type("#name", "handbook");
         submit("#create-adapter button[type=submit]");
         assertThat(text(".notice")).contains("adapter was created");
+        // choosing a file picks the format from its extension
+        element("#graph-file").sendKeys(tempFile(".ttl", new byte[0]).toString());
+        assertThat(new Select(element("#graph-format")).getFirstSelectedOption().getAttribute("value"))
+                .isEqualTo("turtle");
+        // a file above the 256 MB graph limit is refused beside the field before any of it is sent
+        element("#graph-file").sendKeys(sparseFile(".json", 300L << 20).toString());
+        submit("#graph-upload button[type=submit]");
+        assertThat(text("#graph-error")).contains("larger than the 256 MB accepted here");
+        assertThat(element("#graph-file").getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(text("#stat-imports")).isEqualTo("0");
         element("#graph-file").sendKeys(graphFile().toString());
         new Select(browser.findElement(By.id("graph-format"))).selectByValue("json");
         submit("#graph-upload button[type=submit]");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "imported"));
         assertThat(text("#stat-entities")).isEqualTo("3");
         assertThat(text("#stat-relations")).isEqualTo("2");
+        assertThat(text("#stat-imports")).isEqualTo("1");
         shot("09-adapter-graph");
         type("#prompt", "Who founded Acme Robotics?");
         submit("#preview button[type=submit]");
@@ -198,6 +214,11 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(text("#lora-rank")).isEqualTo("4");
         assertThat(text("#lora-stats")).contains("q_proj");
         shot("11-adapter-lora");
+        // deleting asks first; the list no longer has it
+        submit("form[action$='/adapters/tone/delete'] button[type=submit]");
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "deleted"));
+        assertThat(text("table tbody")).contains("handbook").doesNotContain("tone");
 
         // console users: the platform admin creates a tenant admin for this tenant
         click("a[href='/admin/users']");
@@ -211,13 +232,29 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(text(".notice")).contains("user was created");
         assertThat(text("table tbody")).contains("ops-" + tenantName).contains("tenant admin");
         shot("12-users");
+        // disabling asks first, enabling undoes it
+        submit("form[action='/admin/users/ops-" + tenantName + "/disable'] button[type=submit]");
+        wait.until(ExpectedConditions.alertIsPresent()).accept();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "disabled"));
+        submit("form[action='/admin/users/ops-" + tenantName + "/enable'] button[type=submit]");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "enabled"));
+        // a too short new password is held back by the browser (minlength), a long one is set
+        var reset = "#reset-ops-" + tenantName;
+        type(reset, "short");
+        submit("form[action='/admin/users/ops-" + tenantName + "/password'] button[type=submit]");
+        assertThat((Boolean) browser.executeScript("return document.querySelector(arguments[0]).validity.tooShort",
+                reset)).isTrue();
+        type(reset, "another long password");
+        submit("form[action='/admin/users/ops-" + tenantName + "/password'] button[type=submit]");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "password was set"));
 
         // audit log: every change of this tenant, by the signed-in administrator
         open("/admin/audit");
         new Select(browser.findElement(By.id("tenant"))).selectByVisibleText(tenantName);
         submit("form[action='/admin/audit'] button[type=submit]");
         assertThat(text("#audit-events tbody")).contains("tenant created", "plan changed", "key issued", "admin",
-                "adapter created", "knowledge graph imported", "user created");
+                "adapter created", "knowledge graph imported", "adapter deleted", "user created", "user disabled",
+                "user enabled", "password changed");
         shot("13-audit");
 
         // suspension locks the tenant's key out of the API
@@ -248,6 +285,13 @@ class ConsoleBrowserTests extends PlatformTest {
         open("/admin/tenants");
         assertThat(browser.findElement(By.cssSelector("nav .menu")).isDisplayed()).isTrue();
         shot("18-tenants-tablet");
+        // the adapter and users pages fit the tablet's width (wide tables scroll inside their own box)
+        open(tenantPath + "/adapters/handbook");
+        assertThat(fitsTheWindowsWidth()).isTrue();
+        shot("19-adapter-tablet");
+        open("/admin/users");
+        assertThat(fitsTheWindowsWidth()).isTrue();
+        shot("20-users-tablet");
         browser.manage().window().setSize(new Dimension(1280, 1000));
 
         // sign-out
@@ -255,6 +299,25 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(text("[role=status]")).contains("signed out");
         open("/admin/tenants");
         assertThat(browser.getCurrentUrl()).endsWith("/admin/login");
+
+        // the new tenant admin (with the password set above) sees its own tenant's adapters, no users page and
+        // no other tenant's adapters
+        signIn("ops-" + tenantName, "another long password");
+        assertThat(browser.findElements(By.cssSelector("a[href='/admin/users']"))).isEmpty();
+        click("a[href='/admin/adapters']");
+        assertThat(browser.getCurrentUrl()).endsWith(tenantPath + "/adapters");
+        assertThat(text("table tbody")).contains("handbook");
+        open("/admin/users");
+        assertThat(text("h1")).isEqualTo("Not allowed");
+        open("/admin/tenants/" + otherTenantId + "/adapters");
+        assertThat(text("h1")).isEqualTo("Not allowed");
+        shot("21-tenant-admin-denied");
+    }
+
+    /** Whether the page needs no horizontal scrolling of the whole document. */
+    private boolean fitsTheWindowsWidth() {
+        return (Boolean) browser
+                .executeScript("return document.documentElement.scrollWidth <= window.innerWidth");
     }
 
     /** A small graph in the JSON import format: a person, a company, who founded it and where it is. */
@@ -268,6 +331,20 @@ class ConsoleBrowserTests extends PlatformTest {
                       {"source": "ada", "target": "acme", "type": "founded"},
                       {"source": "acme", "target": "berlin", "type": "headquartered_in"}]}
                 """.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A sparse file of the given size: large for the browser, nothing on disk. */
+    private static Path sparseFile(String suffix, long size) {
+        try {
+            var file = Files.createTempFile("console-upload-", suffix);
+            try (var out = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+                out.setLength(size);
+            }
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** A file for the browser's file input, deleted when the test JVM ends. */
