@@ -178,8 +178,12 @@ class ConsoleBrowserTests extends PlatformTest {
         assertThat(text("#stat-imports")).isEqualTo("0");
         element("#graph-file").sendKeys(graphFile().toString());
         new Select(browser.findElement(By.id("graph-format"))).selectByValue("json");
+        recordUploadStates("#graph-upload");
         submit("#graph-upload button[type=submit]");
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector(".notice"), "imported"));
+        // the upload went through adapters.js, whose progress box showed the sending and then the checking
+        assertThat(uploadStates()).anyMatch(state -> state.startsWith("Uploading"))
+                .contains("Uploaded; checking and storing\u2026");
         assertThat(text("#stat-entities")).isEqualTo("3");
         assertThat(text("#stat-relations")).isEqualTo("2");
         assertThat(text("#stat-imports")).isEqualTo("1");
@@ -312,6 +316,28 @@ class ConsoleBrowserTests extends PlatformTest {
         open("/admin/tenants/" + otherTenantId + "/adapters");
         assertThat(text("h1")).isEqualTo("Not allowed");
         shot("21-tenant-admin-denied");
+    }
+
+    /**
+     * Records each text the form's upload progress box shows while it is visible. The answer replaces the
+     * document (document.open keeps the window), so the record is read afterwards from the window.
+     */
+    private void recordUploadStates(String form) {
+        browser.executeScript("""
+                window.uploadStates = [];
+                const box = document.querySelector(arguments[0] + ' .upload-progress');
+                const state = box.querySelector('.upload-state');
+                new MutationObserver(() => {
+                  if (!box.hidden) {
+                    window.uploadStates.push(state.textContent);
+                  }
+                }).observe(box, {attributes: true, childList: true, subtree: true, characterData: true});
+                """, form);
+    }
+
+    @SuppressWarnings("unchecked")
+    private java.util.List<String> uploadStates() {
+        return (java.util.List<String>) browser.executeScript("return window.uploadStates");
     }
 
     /** Whether the page needs no horizontal scrolling of the whole document. */
