@@ -25,8 +25,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Usage and cost: tokens and cost per day, per tenant, per model and per adapter (Chart.js draws them from JSON
- * in the page), latency percentiles, and usage events as CSV (one tenant's, or all tenants' for the platform admin). Tenant-bound users see only their tenant. (Named
- * apart from the API's {@code UsageController}: both are beans of one application.)
+ * in the page), latency percentiles, and usage events as CSV (one tenant's, or all tenants' for the platform
+ * admin). Tenant-bound users see only their tenant. (Named apart from the API's {@code UsageController}: both are
+ * beans of one application.)
  */
 @Controller
 class UsagePageController {

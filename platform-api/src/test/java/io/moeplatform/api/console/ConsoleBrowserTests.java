@@ -140,6 +140,12 @@ class ConsoleBrowserTests extends PlatformTest {
         wait.until(driver -> "true".equals(driver.findElement(By.id("usage-charts")).getAttribute("data-drawn")));
         assertThat(browser.findElement(By.cssSelector("a[href^='/admin/usage.csv']")).isDisplayed()).isTrue();
         shot("07-usage");
+        // with no tenant picked, the platform admin's CSV holds every tenant's events, with a tenant column
+        open("/admin/usage");
+        var allTenants = element("a[href^='/admin/usage.csv?from=']").getAttribute("href");
+        var csv = download(allTenants);
+        assertThat(csv.split("\n")[0]).startsWith("tenant,request_id,");
+        assertThat(csv).contains("\n" + tenantName + ",").contains("," + MODEL + ",");
 
         // playground: streams a chat with the pasted key and measures it
         open("/admin/playground");
@@ -338,6 +344,23 @@ class ConsoleBrowserTests extends PlatformTest {
     @SuppressWarnings("unchecked")
     private java.util.List<String> uploadStates() {
         return (java.util.List<String>) browser.executeScript("return window.uploadStates");
+    }
+
+    /** A download link's content, fetched in the browser's session (the browser itself would save it). */
+    private String download(String url) {
+        var session = browser.manage().getCookieNamed("JSESSIONID").getValue();
+        try (var client = java.net.http.HttpClient.newHttpClient()) {
+            var response = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+                    .header("Cookie", "JSESSIONID=" + session).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            return response.body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Whether the page needs no horizontal scrolling of the whole document. */
