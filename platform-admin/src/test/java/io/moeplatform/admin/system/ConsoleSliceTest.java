@@ -23,7 +23,7 @@ public @interface ConsoleSliceTest {
     Instant NOW = Instant.parse("2026-03-10T12:00:00Z");
 
     @TestConfiguration(proxyBeanMethods = false)
-    @Import({ConsoleSecurityConfiguration.class, ConsoleAccess.class, VisibleTenants.class})
+    @Import({ConsoleSecurityConfiguration.class, ConsoleAccess.class, VisibleTenants.class, ConsoleTime.class})
     class Configuration {
 
         @Bean
