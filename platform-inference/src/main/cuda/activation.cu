@@ -5,6 +5,7 @@
 // fp32 math, one rounding. Grid-stride over rows * inter elements.
 extern "C" __global__ void silu_mul(const bf16* __restrict__ gate_up, bf16* __restrict__ out, int inter,
                                     long long rows) {
+    grid_dependency_sync();
     const long long n = rows * inter;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {
         const long long r = e / inter;

@@ -6,6 +6,19 @@
 
 typedef __nv_bfloat16 bf16;
 
+// Programmatic dependent launch (sm_90+). The backend launches every kernel with programmatic stream serialization,
+// so a kernel may be scheduled while the previous one in the stream is still running. Every kernel therefore calls
+// this first: griddepcontrol.wait blocks until the previous grid has completed and its writes are visible (which
+// makes the chain transitive: that grid waited for its own predecessor), then launch_dependents lets the next kernel
+// be scheduled onto free SMs during this one, hiding its launch latency (a few µs, about the whole run time of a
+// batch-1 decode kernel). Before sm_90, and for launches without the attribute, both are no-ops.
+__device__ __forceinline__ void grid_dependency_sync() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.wait;" ::: "memory");
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
 __device__ __forceinline__ float to_f32(bf16 v) { return __bfloat162float(v); }
 __device__ __forceinline__ bf16 to_bf16(float v) { return __float2bfloat16_rn(v); }
 // Rounds through bf16 and back: used where the reference (HF transformers) stores an intermediate in bf16.

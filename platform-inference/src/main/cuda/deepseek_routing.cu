@@ -16,6 +16,7 @@ extern "C" __global__ void deepseek_route(const float* __restrict__ logits, cons
                                           int* __restrict__ ids, float* __restrict__ weights, int experts, int k,
                                           int scoring, int method, int groups, int topk_groups, int normalize,
                                           float scaling) {
+    grid_dependency_sync();
     __shared__ float s[DS_MAX_EXPERTS];
     __shared__ float c[DS_MAX_EXPERTS];
     __shared__ float group_score[DS_MAX_GROUPS];

@@ -5,6 +5,7 @@
 // An id outside [0, vocab) yields a row of NaN instead of a read outside the table, so the fault shows downstream.
 extern "C" __global__ void embedding_gather(const bf16* __restrict__ table, const int* __restrict__ ids,
                                             bf16* __restrict__ out, int hidden, int vocab) {
+    grid_dependency_sync();
     const int t = blockIdx.x;
     const int id = ids[t];
     bf16* dst = out + (long long)t * hidden;

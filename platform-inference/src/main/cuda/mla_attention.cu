@@ -23,6 +23,7 @@ extern "C" __global__ void mla_latent_write(const bf16* __restrict__ kv, const b
                                             const float* __restrict__ cos_table, const float* __restrict__ sin_table,
                                             const int* __restrict__ positions, const int* __restrict__ slots,
                                             bf16* __restrict__ cache, int rank, int rope_dim, int interleaved) {
+    grid_dependency_sync();
     const int t = blockIdx.x;
     const int slot = slots[t];
     if (slot < 0) return;
@@ -64,6 +65,7 @@ extern "C" __global__ void mla_absorb_query(const bf16* __restrict__ q, const bf
                                             const int* __restrict__ positions, float* __restrict__ qc,
                                             float* __restrict__ qp, int heads, int rank, int nope_dim, int rope_dim,
                                             int v_dim, int interleaved) {
+    grid_dependency_sync();
     extern __shared__ float q_nope[];
     __shared__ float partial[4][MLA_STRIP];
     const int t = blockIdx.x, h = blockIdx.y, strip = blockIdx.z;
@@ -114,6 +116,7 @@ mla_attend(const float* __restrict__ qc, const float* __restrict__ qp, const bf1
            const int* __restrict__ tables, const int* __restrict__ lengths, float* __restrict__ o_out,
            float* __restrict__ o_part, float* __restrict__ ml, int heads, int rank, int rope_dim, int block_size,
            int table_stride, int partition_size, float scale) {
+    grid_dependency_sync();
     const int t = blockIdx.x, h = blockIdx.y, part = blockIdx.z, parts = gridDim.z;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int width = rank + rope_dim;
@@ -193,6 +196,7 @@ mla_attend(const float* __restrict__ qc, const float* __restrict__ qp, const bf1
 // Merges the partitions of mla_attend: o = sum_p o_p e^(m_p - M) / sum_p l_p e^(m_p - M), one block per (token, head).
 extern "C" __global__ void mla_attend_reduce(const float* __restrict__ o_part, const float* __restrict__ ml,
                                              float* __restrict__ o_out, int heads, int rank, int parts) {
+    grid_dependency_sync();
     const size_t th = (size_t)blockIdx.x * heads + blockIdx.y;
     float big = -INFINITY;
     for (int p = 0; p < parts; p++) big = fmaxf(big, ml[(th * parts + p) * 2]);
@@ -217,6 +221,7 @@ extern "C" __global__ void mla_attend_reduce(const float* __restrict__ o_part, c
 extern "C" __global__ void mla_value_projection(const float* __restrict__ o, const bf16* __restrict__ kv_b,
                                                 bf16* __restrict__ out, int heads, int rank, int nope_dim,
                                                 int v_dim) {
+    grid_dependency_sync();
     extern __shared__ float latent[];
     const int t = blockIdx.x, h = blockIdx.y;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = blockDim.x >> 5;

@@ -131,6 +131,7 @@ __device__ __forceinline__ void paged_attention_gqa_body(
             const int* __restrict__ block_tables, const int* __restrict__ seq_lens, bf16* __restrict__ out,        \
             float* __restrict__ part_out, float* __restrict__ part_ml, long long q_stride, int num_q_heads,        \
             int num_kv_heads, int block_size, int max_blocks_per_seq, int partition_size, float scale) {           \
+        grid_dependency_sync();                                                                                    \
         paged_attention_gqa_body<DL>(q, k_cache, v_cache, block_tables, seq_lens, out, part_out, part_ml,          \
                                      q_stride, num_q_heads, num_kv_heads, block_size, max_blocks_per_seq,          \
                                      partition_size, scale);                                                       \

@@ -24,6 +24,7 @@ prefill_attention_tiled(const bf16* __restrict__ q, const bf16* __restrict__ k_c
                         const int* __restrict__ tables, const int* __restrict__ lens, const int* __restrict__ tiles,
                         bf16* __restrict__ out, int heads, int kv_heads, int head_dim, int block_size, int max_blocks,
                         float scale) {
+    grid_dependency_sync();
     __shared__ float ks[PA_K][PA_MAX_D];
     __shared__ float vs[PA_K][PA_MAX_D];
     const int first = tiles[2 * blockIdx.x], rows = tiles[2 * blockIdx.x + 1];

@@ -16,6 +16,7 @@ extern "C" __global__ void rope_neox(bf16* q, bf16* k, const int* __restrict__ p
                                      const bf16* __restrict__ q_norm_w, const bf16* __restrict__ k_norm_w,
                                      int num_q_heads, int num_kv_heads, int head_dim,
                                      long long q_stride, long long k_stride, float eps) {
+    grid_dependency_sync();
     const int t = blockIdx.x, h = blockIdx.y, i = threadIdx.x, half = head_dim / 2;
     const bool is_q = h < num_q_heads;
     bf16* x = is_q ? q + t * q_stride + (long long)h * head_dim

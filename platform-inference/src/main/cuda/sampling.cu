@@ -3,6 +3,7 @@
 // Greedy sampling: out[b] = argmax_v logits[b, v], one block per row (logits [rows, vocab] fp32, out [rows] int32).
 // NaN entries never win; the lowest index wins ties (same answer as a first-max scan on the CPU).
 extern "C" __global__ void argmax_f32(const float* __restrict__ logits, int* __restrict__ out, int vocab) {
+    grid_dependency_sync();
     const float* row = logits + (long long)blockIdx.x * vocab;
     float best = -INFINITY;
     int best_i = 0x7fffffff;

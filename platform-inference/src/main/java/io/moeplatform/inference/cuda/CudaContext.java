@@ -77,10 +77,24 @@ public final class CudaContext implements AutoCloseable {
         return new PinnedHostBuffer(driver, bytes);
     }
 
+    /** Loads a module of our kernels; they are launched programmatically when {@link #programmaticLaunch()}. */
     public CudaModule loadModule(byte[] image) {
         checkOpen();
-        return new CudaModule(driver, image);
+        return new CudaModule(driver, image, programmaticLaunch());
     }
+
+    /**
+     * Whether kernels are launched with programmatic stream serialization (programmatic dependent launch): on
+     * compute capability 9.0 and newer unless {@code -Dmoe.cuda.pdl=false}. It overlaps a kernel's launch and its
+     * weight loads with the end of the previous kernel, which matters at batch 1 where a decode step is hundreds of
+     * kernels of a few microseconds each.
+     */
+    public boolean programmaticLaunch() {
+        return info.computeMajor() >= 9 && Boolean.parseBoolean(System.getProperty(PDL_PROPERTY, "true"));
+    }
+
+    /** Switch for {@link #programmaticLaunch()}. */
+    public static final String PDL_PROPERTY = "moe.cuda.pdl";
 
     /** Waits for all work on every stream of this context. */
     public void synchronize() {

@@ -65,6 +65,7 @@ final class CudaDriver {
     private final MethodHandle cuModuleUnload;
     private final MethodHandle cuModuleGetFunction;
     private final MethodHandle cuLaunchKernel;
+    private final MethodHandle cuLaunchKernelEx;
     private final MethodHandle cuStreamBeginCapture;
     private final MethodHandle cuStreamEndCapture;
     private final MethodHandle cuGraphInstantiate;
@@ -122,6 +123,8 @@ final class CudaDriver {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
         cuLaunchKernel = lib.function("cuLaunchKernel", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT,
                 JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS), CRITICAL);
+        cuLaunchKernelEx = lib.function("cuLaunchKernelEx",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS), CRITICAL);
         cuStreamBeginCapture = lib.function("cuStreamBeginCapture_v2",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         cuStreamEndCapture = lib.function("cuStreamEndCapture", INT_PTR_PTR);
@@ -418,6 +421,53 @@ final class CudaDriver {
         }
         check("cuLaunchKernel", rc);
     }
+
+    /**
+     * {@code cuLaunchKernelEx} with programmatic stream serialization (CUDA 12+, used on sm_90+): the kernel may be
+     * scheduled while the previous kernel of the stream still runs, as soon as that kernel's blocks have executed
+     * {@code griddepcontrol.launch_dependents}; the kernel itself waits for its predecessor with
+     * {@code griddepcontrol.wait} (common.cuh's {@code grid_dependency_sync}). Graph capture keeps the relation as a
+     * programmatic edge.
+     */
+    void launchKernelProgrammatic(MemorySegment function, int gridX, int gridY, int gridZ, int blockX, int blockY,
+            int blockZ, int sharedBytes, MemorySegment stream, MemorySegment params) {
+        MemorySegment config = LAUNCH_CONFIG.get();
+        // CUlaunchConfig: 7 unsigned ints, CUstream at 32, CUlaunchAttribute* at 40, numAttrs at 48 (56 bytes)
+        config.set(JAVA_INT, 0, gridX);
+        config.set(JAVA_INT, 4, gridY);
+        config.set(JAVA_INT, 8, gridZ);
+        config.set(JAVA_INT, 12, blockX);
+        config.set(JAVA_INT, 16, blockY);
+        config.set(JAVA_INT, 20, blockZ);
+        config.set(JAVA_INT, 24, sharedBytes);
+        config.set(ADDRESS, 32, stream);
+        int rc;
+        try {
+            rc = (int) cuLaunchKernelEx.invokeExact(config, function, params, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        check("cuLaunchKernelEx", rc);
+    }
+
+    private static final int CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION = 6;
+    private static final long LAUNCH_CONFIG_BYTES = 56;
+    private static final long LAUNCH_ATTRIBUTE_BYTES = 72;
+
+    /**
+     * A launch configuration per thread with its one attribute filled in once (id at 0, the value union at 8):
+     * only grid, block, shared bytes and stream change between launches.
+     */
+    private static final ThreadLocal<MemorySegment> LAUNCH_CONFIG = ThreadLocal.withInitial(() -> {
+        MemorySegment both = Arena.ofAuto().allocate(LAUNCH_CONFIG_BYTES + LAUNCH_ATTRIBUTE_BYTES, 8);
+        MemorySegment config = both.asSlice(0, LAUNCH_CONFIG_BYTES);
+        MemorySegment attribute = both.asSlice(LAUNCH_CONFIG_BYTES, LAUNCH_ATTRIBUTE_BYTES);
+        attribute.set(JAVA_INT, 0, CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION);
+        attribute.set(JAVA_INT, 8, 1); // programmaticStreamSerializationAllowed
+        config.set(ADDRESS, 40, attribute);
+        config.set(JAVA_INT, 48, 1);
+        return config;
+    });
 
     // ---- plumbing
 

@@ -8,10 +8,17 @@ public final class CudaModule implements AutoCloseable {
 
     private final CudaDriver driver;
     private final MemorySegment handle;
+    private final boolean programmatic;
     private boolean closed;
 
-    CudaModule(CudaDriver driver, byte[] image) {
+    /**
+     * @param programmatic
+     *            launch this module's kernels with programmatic stream serialization: every kernel must begin with
+     *            {@code griddepcontrol.wait} (our kernels call common.cuh's {@code grid_dependency_sync})
+     */
+    CudaModule(CudaDriver driver, byte[] image, boolean programmatic) {
         this.driver = driver;
+        this.programmatic = programmatic;
         // The driver copies what it needs from the image during the call, so a confined arena is enough.
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment copy = arena.allocate(image.length + 1L, 16);
@@ -25,7 +32,7 @@ public final class CudaModule implements AutoCloseable {
         if (closed) {
             throw new IllegalStateException("module already unloaded");
         }
-        return new CudaFunction(driver, name, driver.moduleGetFunction(handle, name));
+        return new CudaFunction(driver, name, driver.moduleGetFunction(handle, name), programmatic);
     }
 
     @Override
