@@ -8,6 +8,8 @@
 #   olmoe, qwen3  the engine's `bench` on dummy weights of configs/<model>.json: decode at BATCHES with the memory
 #                 roofline, prefill of PREFILL_LEN tokens, continuous batching of REQUESTS x (128 + OUTPUT_LEN)
 #                                                                                -> bench-<model>.json / .txt
+#   decode-olmoe, decode-qwen3   decode only at BATCHES (default 1,64) with the JVM options in JVM_OPTS (A/B runs of
+#                 the moe.cuda.* switches)                                      -> decode-<model>[-TAG].txt
 #   peers-olmoe, peers-qwen3   hf_peers.py: `generate` eager at PEER_BATCHES, `generate_batch` for the same
 #                 continuous-batching workloads                                  -> peers-<model>.log
 #   deepseek      the engine's `bench` at the DeepSeek-V2-Lite shape: decode at DS_BATCHES (1,32,128) with the roofline,
@@ -22,7 +24,9 @@
 # Results go to $OUT (default ./gpu-results); parts of earlier calls are read back by merge from the same folder,
 # so copy earlier results into $OUT before `--part merge` when $OUT starts empty. Environment: BATCHES
 # (1,8,32,64,128,256), REQUESTS (128,512), OUTPUT_LEN (64..512,64), PREFILL_LEN (2048), PROMPT_LEN (128), GEN_LEN
-# (64), PEER_BATCHES (1,8,16,32,64), MAX_BATCH_TOKENS (4096), PART_TIMEOUT seconds per part (560),
+# (64), JVM_OPTS (extra JVM options, e.g. -Dmoe.cuda.pdl=false), TAG (suffix of decode-* files), WARMUP_TOKENS
+# (256: the unmeasured request that JIT-compiles the host code), PEER_BATCHES (1,8,16,32,64), MAX_BATCH_TOKENS
+# (4096), PART_TIMEOUT seconds per part (560),
 # CHECK_LAYERS_QWEN3 (24 on an 80 GB GPU: transformers holds the model twice while writing the checkpoint; 0 = all 48
 # on a 141 GB H200), BANDWIDTH (3.0e12 on H100, 4.3e12 on H200). Exit status: non-zero when a part failed.
 set -uo pipefail
@@ -33,7 +37,7 @@ parts=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --part) parts+=("$2"); shift 2 ;;
-    *) echo "usage: gpu-bench.sh --part tests|olmoe|qwen3|deepseek|peers-olmoe|peers-qwen3|peers-deepseek|check-olmoe|check-qwen3|check-deepseek|merge|quick" >&2
+    *) echo "usage: gpu-bench.sh --part tests|olmoe|qwen3|decode-olmoe|decode-qwen3|deepseek|peers-olmoe|peers-qwen3|peers-deepseek|check-olmoe|check-qwen3|check-deepseek|merge|quick" >&2
        exit 2 ;;
   esac
 done
@@ -51,7 +55,7 @@ if [[ ! -x $jre/bin/java ]]; then
 fi
 java=$jre/bin/java
 cp=$stage/platform-inference.jar:$stage/test-classes:$(ls "$stage"/lib/*.jar | tr '\n' ':')
-jvm=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m -Xmx64g)
+jvm=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss4m -Xmx64g ${JVM_OPTS:-})
 cli=io.moeplatform.inference.cli.EngineCli
 limit=${PART_TIMEOUT:-560}
 failed=0
@@ -78,10 +82,21 @@ run_bench() { # olmoe|qwen3 [extra bench options]
   timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli bench --dummy "$(config_of "$model")" --tokenizer none \
     --device cuda --batch "${BATCHES:-1,8,32,64,128,256}" --prompt-len "${PROMPT_LEN:-128}" --gen-len "${GEN_LEN:-64}" \
     --prefill-len "${PREFILL_LEN:-2048}" --requests "${REQUESTS:-128,512}" --output-len "${OUTPUT_LEN:-64..512,64}" \
-    --max-batch-tokens "${MAX_BATCH_TOKENS:-4096}" --bandwidth "$bandwidth" "$@" 2>&1 | tee "$out/bench-$name.txt"
+    --max-batch-tokens "${MAX_BATCH_TOKENS:-4096}" --bandwidth "$bandwidth" \
+    --warmup-tokens "${WARMUP_TOKENS:-256}" "$@" 2>&1 | tee "$out/bench-$name.txt"
   local rc=${PIPESTATUS[0]}
   grep '^{' "$out/bench-$name.txt" | tail -1 > "$out/bench-$name.json"
   return "$rc"
+}
+
+run_decode() { # olmoe|qwen3: decode only at BATCHES (default 1,64), for A/B runs of switches given in JVM_OPTS
+  local model=$1 name; name=$(name_of "$1")
+  local file=$out/decode-$name${TAG:+-$TAG}.txt
+  timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli bench --dummy "$(config_of "$model")" --tokenizer none \
+    --device cuda --batch "${BATCHES:-1,64}" --prompt-len "${PROMPT_LEN:-128}" --gen-len "${GEN_LEN:-64}" \
+    --max-batch-tokens "${MAX_BATCH_TOKENS:-4096}" --bandwidth "$bandwidth" \
+    --warmup-tokens "${WARMUP_TOKENS:-256}" 2>&1 | tee "$file"
+  return "${PIPESTATUS[0]}"
 }
 
 run_bench_deepseek() { # decode and prefill only (the issue's table); no continuous-batching workload
@@ -89,6 +104,7 @@ run_bench_deepseek() { # decode and prefill only (the issue's table); no continu
   timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli bench --dummy "$(config_of deepseek)" --tokenizer none \
     --device cuda --batch "${DS_BATCHES:-1,32,128}" --prompt-len "${PROMPT_LEN:-128}" --gen-len "${GEN_LEN:-64}" \
     --prefill-len "${PREFILL_LEN:-2048}" --max-batch-tokens "${MAX_BATCH_TOKENS:-4096}" --bandwidth "$bandwidth" \
+    --warmup-tokens "${WARMUP_TOKENS:-256}" \
     2>&1 | tee "$out/bench-$name.txt"
   local rc=${PIPESTATUS[0]}
   grep '^{' "$out/bench-$name.txt" | tail -1 > "$out/bench-$name.json"
@@ -137,6 +153,7 @@ for part in "${parts[@]}"; do
   case $part in
     tests) run_tests || failed=1 ;;
     olmoe|qwen3) run_bench "$part" || failed=1 ;;
+    decode-olmoe|decode-qwen3) run_decode "${part#decode-}" || failed=1 ;;
     deepseek) run_bench_deepseek || failed=1 ;;
     peers-olmoe|peers-qwen3|peers-deepseek) run_peers "${part#peers-}" || failed=1 ;;
     check-olmoe|check-qwen3|check-deepseek) run_check "${part#check-}" || failed=1 ;;

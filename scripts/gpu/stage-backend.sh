@@ -3,7 +3,8 @@
 # repository; keep it under the device transfer limit. Run from the repository root after
 #   ./mvnw -q -B -ntp -pl platform-inference test-compile
 #   scripts/gpu/stage-backend.sh [STAGE_DIR]
-# Contents: a jlink'd Java 25 runtime (engine modules plus java.sql/java.xml for Jackson), the main classes with the
+# Contents: a jlink'd Java 25 runtime (engine modules plus java.sql/java.xml for Jackson, jdk.jfr for flight
+# recordings of the host side), the main classes with the
 # kernel fatbin, all platform-inference test classes and resources as a folder (golden checkpoints), the few dependency jars the
 # engine and the tests load, the JUnit console launcher, the benchmark configs and run-backend.sh.
 set -euo pipefail
@@ -35,7 +36,7 @@ if ! ls "$stage"/junit-platform-console-standalone-*.jar >/dev/null 2>&1; then
 fi
 if [[ ! -f $stage/jre.tgz ]]; then
   tmp=$(mktemp -d)
-  "$jdk/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported,jdk.incubator.vector,java.management,java.sql,java.xml \
+  "$jdk/bin/jlink" --add-modules java.base,java.logging,jdk.unsupported,jdk.incubator.vector,java.management,java.sql,java.xml,jdk.jfr \
     --strip-debug --no-man-pages --no-header-files --compress=zip-9 --output "$tmp/jre"
   tar czf "$stage/jre.tgz" -C "$tmp" jre
   rm -rf "$tmp"

@@ -6,12 +6,14 @@
 
 // acc[i] = bf16(acc[i] + x[i]), i < n.
 extern "C" __global__ void add_bf16(bf16* acc, const bf16* __restrict__ x, long long n) {
+    grid_dependency_sync();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
         acc[i] = to_bf16(to_f32(acc[i]) + to_f32(x[i]));
 }
 
 // x[r, c] = bf16(x[r, c] + bias[c]); x [rows, cols], bias [cols].
 extern "C" __global__ void add_bias(bf16* x, const bf16* __restrict__ bias, int cols, long long n) {
+    grid_dependency_sync();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x)
         x[i] = to_bf16(to_f32(x[i]) + to_f32(bias[i % cols]));
 }
@@ -20,6 +22,7 @@ extern "C" __global__ void add_bias(bf16* x, const bf16* __restrict__ bias, int 
 // The silu result is rounded to bf16 before the product, as a bf16 model in transformers stores it.
 extern "C" __global__ void silu_mul_split(const bf16* __restrict__ gate, const bf16* __restrict__ up, bf16* out,
                                           long long n) {
+    grid_dependency_sync();
     for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < n; i += (long long)gridDim.x * blockDim.x) {
         const float g = to_f32(gate[i]);
         out[i] = to_bf16(round_bf16(g / (1.0f + __expf(-g))) * to_f32(up[i]));
@@ -32,6 +35,7 @@ extern "C" __global__ void silu_mul_split(const bf16* __restrict__ gate, const b
 // One thread per pair, grid-stride over tokens * heads * D/2.
 extern "C" __global__ void rope_rows(bf16* x, const int* __restrict__ positions, const float* __restrict__ cos_t,
                                      const float* __restrict__ sin_t, int heads, int head_dim, int tokens) {
+    grid_dependency_sync();
     const int half = head_dim / 2;
     const long long n = (long long)tokens * heads * half;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {
@@ -53,6 +57,7 @@ extern "C" __global__ void rope_rows(bf16* x, const int* __restrict__ positions,
 extern "C" __global__ void kv_write(const bf16* __restrict__ k, const bf16* __restrict__ v,
                                     const int* __restrict__ slots, bf16* k_cache, bf16* v_cache, int kv_dim,
                                     int tokens) {
+    grid_dependency_sync();
     const long long n = (long long)tokens * kv_dim;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < n; e += (long long)gridDim.x * blockDim.x) {
         const int t = (int)(e / kv_dim), d = (int)(e % kv_dim);
@@ -77,6 +82,7 @@ extern "C" __global__ void __launch_bounds__(STEP_ATTN_WARPS * 32)
 step_attention(const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
                const int* __restrict__ tables, const int* __restrict__ lens, bf16* __restrict__ out, int heads,
                int kv_heads, int head_dim, int block_size, int max_blocks, float scale) {
+    grid_dependency_sync();
     const int h = blockIdx.x, t = blockIdx.y;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int kvh = h / (heads / kv_heads);
@@ -159,6 +165,7 @@ expert_gate_up(const bf16* __restrict__ x, const int* __restrict__ row_token,
                const int* __restrict__ group_expert, const int* __restrict__ group_start,
                const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,
                bf16* __restrict__ act, int k, int inter) {
+    grid_dependency_sync();
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     const int n = blockIdx.x * 8 + warp;
     const int g = blockIdx.y;
@@ -258,6 +265,7 @@ __device__ __forceinline__ void expert_down_impl(const bf16* __restrict__ act,
              const int* __restrict__ group_expert, const int* __restrict__ group_start,                        \
              const int* __restrict__ group_count, const int* __restrict__ num_groups, int max_rows,            \
              bf16* __restrict__ y, int inter, int hidden) {                                                    \
+        grid_dependency_sync();                                                                                \
         expert_down_impl<LANES>(act, down_ptrs, group_expert, group_start, group_count, num_groups, max_rows, \
                                 y, inter, hidden);                                                             \
     }
@@ -269,26 +277,34 @@ EXPERT_DOWN_ENTRY(expert_down_l8, 8)
 // w [tokens, top_k] fp32 (the router's), slot_row [tokens, top_k] int32, y [rows, hidden];
 // shared [tokens, hidden] and gate_logit [tokens] fp32 are null without a gated shared expert;
 // shared without gate_logit is added ungated. Tokens t >= *real_tokens (padding of a captured batch) get zeros.
-// grid = tokens, block = 256.
+// grid = (tokens, ceil(hidden / 256)), block = 256, one thread per output element: at batch 1 the 8 blocks of a
+// 2,048-wide row run side by side instead of one block walking the row (a chain of dependent loads). top_k <= 32.
 extern "C" __global__ void expert_combine(const bf16* __restrict__ y, const int* __restrict__ slot_row,
                                           const float* __restrict__ w, const bf16* __restrict__ shared,
                                           const float* __restrict__ gate_logit, const int* __restrict__ real_tokens,
                                           bf16* __restrict__ out, int top_k, int hidden) {
+    grid_dependency_sync();
+    __shared__ long long rows[32];
+    __shared__ float weights[32];
     const int t = blockIdx.x;
-    if (t >= *real_tokens) {
-        for (int d = threadIdx.x; d < hidden; d += blockDim.x) out[(long long)t * hidden + d] = to_bf16(0.0f);
+    const int d = blockIdx.y * blockDim.x + threadIdx.x;
+    if (t >= *real_tokens) {  // the whole block: t is the block's
+        if (d < hidden) out[(long long)t * hidden + d] = to_bf16(0.0f);
         return;
     }
-    const float sg = gate_logit != nullptr ? 1.0f / (1.0f + __expf(-gate_logit[t])) : 1.0f;
-    for (int d = threadIdx.x; d < hidden; d += blockDim.x) {
-        float s = 0.0f;
-        for (int j = 0; j < top_k; j++) {
-            const long long r = slot_row[(long long)t * top_k + j];
-            s += w[(long long)t * top_k + j] * to_f32(y[r * hidden + d]);
-        }
-        if (shared != nullptr) s += sg * to_f32(shared[(long long)t * hidden + d]);
-        out[(long long)t * hidden + d] = to_bf16(s);
+    if (threadIdx.x < top_k) {
+        rows[threadIdx.x] = slot_row[(long long)t * top_k + threadIdx.x];
+        weights[threadIdx.x] = w[(long long)t * top_k + threadIdx.x];
     }
+    __syncthreads();
+    if (d >= hidden) return;
+    float s = 0.0f;
+    for (int j = 0; j < top_k; j++) s += weights[j] * to_f32(y[rows[j] * hidden + d]);
+    if (shared != nullptr) {
+        const float sg = gate_logit != nullptr ? 1.0f / (1.0f + __expf(-gate_logit[t])) : 1.0f;
+        s += sg * to_f32(shared[(long long)t * hidden + d]);
+    }
+    out[(long long)t * hidden + d] = to_bf16(s);
 }
 
 #define QK_ROPE_MAX_PAIRS 8  // head_dim <= 512
@@ -305,6 +321,7 @@ extern "C" __global__ void __launch_bounds__(128)
 qk_norm_rope(bf16* q, bf16* k, const int* __restrict__ positions, const float* __restrict__ cos_t,
              const float* __restrict__ sin_t, const bf16* __restrict__ q_norm, const bf16* __restrict__ k_norm,
              int q_heads, int kv_heads, int head_dim, int tokens, float eps) {
+    grid_dependency_sync();
     const int lane = threadIdx.x & 31;
     const int heads = q_heads + kv_heads;
     const long long wid = blockIdx.x * 4LL + (threadIdx.x >> 5);

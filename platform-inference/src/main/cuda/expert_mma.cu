@@ -79,12 +79,12 @@ __device__ __forceinline__ void pass_rows(const bf16* (&rows)[4], const bf16* ba
     }
 }
 
-// One pass of up to 32 rows over the whole K: c0 += rows x B0, c1 += rows x B1, where b0 / b1 point at the lane's
+// One pass of up to 32 rows over k in [k_begin, k) (k_begin a multiple of 32): c0 += rows x B0, c1 += rows x B1, where b0 / b1 point at the lane's
 // first element of two 8-feature weight tiles (row n0 + g of each, k offset 8t) and rows[] come from pass_rows.
 // Weight loads of MMA_UNROLL k steps are issued before their multiplies.
-__device__ __forceinline__ void mma_pass(const bf16* const (&rows)[4], int rn, const bf16* b0, const bf16* b1, int k,
-                                         float (&c0)[2][4], float (&c1)[2][4]) {
-    for (int kb = 0; kb < k; kb += 32 * MMA_UNROLL) {
+__device__ __forceinline__ void mma_pass(const bf16* const (&rows)[4], int rn, const bf16* b0, const bf16* b1,
+                                         int k_begin, int k, float (&c0)[2][4], float (&c1)[2][4]) {
+    for (int kb = k_begin; kb < k; kb += 32 * MMA_UNROLL) {
         uint4 w0[MMA_UNROLL], w1[MMA_UNROLL];
 #pragma unroll
         for (int u = 0; u < MMA_UNROLL; u++) {
@@ -110,21 +110,59 @@ __device__ __forceinline__ void mma_pass(const bf16* const (&rows)[4], int rn, c
     }
 }
 
+
+// Split-K inside a block (KSPLIT == MMA_WARPS): the block's warps share one set of tiles and each takes a quarter of
+// K, so a step with few active (expert, tile) pairs (batch 1: 8 experts) still has four times the weight loads in
+// flight; without it the few warps per SM wait out ~16 load round trips each and reach ~1.5 TB/s. The partial
+// accumulators are added through shared memory in warp order (deterministic), and warp 0 writes the results.
+// k range of warp part p: [p * chunk, (p + 1) * chunk), chunk = K / KSPLIT rounded up to 32.
+__device__ __forceinline__ int split_chunk(int k, int parts) { return ((k + 32 * parts - 1) / (32 * parts)) * 32; }
+
+// Adds the other warps' c0/c1 into warp 0's (16 floats per lane). Every warp of the block calls it.
+__device__ __forceinline__ void split_reduce(float (&c0)[2][4], float (&c1)[2][4], int part, int lane) {
+    __shared__ float partial[MMA_WARPS - 1][16][32];  // [part - 1][value][lane]: conflict-free
+    if (part > 0) {
+#pragma unroll
+        for (int i = 0; i < 8; i++) {
+            partial[part - 1][i][lane] = c0[i / 4][i % 4];
+            partial[part - 1][8 + i][lane] = c1[i / 4][i % 4];
+        }
+    }
+    __syncthreads();
+    if (part == 0) {
+#pragma unroll
+        for (int p = 0; p < MMA_WARPS - 1; p++) {
+#pragma unroll
+            for (int i = 0; i < 8; i++) {
+                c0[i / 4][i % 4] += partial[p][i][lane];
+                c1[i / 4][i % 4] += partial[p][8 + i][lane];
+            }
+        }
+    }
+    __syncthreads();  // partial[] is reused by the next pass
+}
+
 // act[r, n] = bf16( bf16(silu(bf16(x[src(r)] . Wg_e[n]))) * bf16(x[src(r)] . Wu_e[n]) ), src(r) = row_token[r],
 // for the rows r of each group with min_rows <= count < max_rows. x [tokens, k], act [rows, inter].
-// Warp w of block b: features n0 = 32 b + 8 w .. n0 + 7, a gate tile and an up tile.
-// grid = (ceil(inter / 32), groups), block = 128. inter % 8 == 0, k % 32 == 0.
-extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32)
-expert_gate_up_mma(const bf16* __restrict__ x, const int* __restrict__ row_token,
-                   const unsigned long long* __restrict__ gate_ptrs, const unsigned long long* __restrict__ up_ptrs,
-                   const int* __restrict__ group_expert, const int* __restrict__ group_start,
-                   const int* __restrict__ group_count, const int* __restrict__ num_groups, int min_rows,
-                   int max_rows, bf16* __restrict__ act, int k, int inter) {
+template <int KSPLIT>
+__device__ __forceinline__ void gate_up_mma_body(const bf16* __restrict__ x, const int* __restrict__ row_token,
+                                                 const unsigned long long* __restrict__ gate_ptrs,
+                                                 const unsigned long long* __restrict__ up_ptrs,
+                                                 const int* __restrict__ group_expert,
+                                                 const int* __restrict__ group_start,
+                                                 const int* __restrict__ group_count,
+                                                 const int* __restrict__ num_groups, int min_rows, int max_rows,
+                                                 bf16* __restrict__ act, int k, int inter) {
+    static_assert(KSPLIT == 1 || KSPLIT == MMA_WARPS, "a block's warps split K all together or not at all");
     int e, start, count;
+    // block-uniform exits only (blockIdx.y, and n0 with KSPLIT > 1): split_reduce has barriers
     if (!mma_group(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count)) return;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-    const int n0 = blockIdx.x * (8 * MMA_WARPS) + warp * 8;
-    if (n0 >= inter) return;  // no block-wide barriers below
+    const int part = warp % KSPLIT;
+    const int n0 = blockIdx.x * (8 * MMA_WARPS / KSPLIT) + (warp / KSPLIT) * 8;
+    if (n0 >= inter) return;
+    const int chunk = KSPLIT > 1 ? split_chunk(k, KSPLIT) : k;
+    const int k_begin = part * chunk, k_end = min(k, k_begin + chunk);
     const bf16* wg = reinterpret_cast<const bf16*>(gate_ptrs[e]) + (long long)(n0 + g) * k + 8 * t;
     const bf16* wu = reinterpret_cast<const bf16*>(up_ptrs[e]) + (long long)(n0 + g) * k + 8 * t;
     for (int r0 = 0; r0 < count; r0 += 32) {
@@ -132,7 +170,11 @@ expert_gate_up_mma(const bf16* __restrict__ x, const int* __restrict__ row_token
         const bf16* rows[4];
         pass_rows(rows, x, row_token, start + r0, rn, k, g, t);
         float cg[2][4] = {}, cu[2][4] = {};
-        mma_pass(rows, rn, wg, wu, k, cg, cu);
+        mma_pass(rows, rn, wg, wu, k_begin, k_end, cg, cu);
+        if (KSPLIT > 1) {
+            split_reduce(cg, cu, part, lane);
+            if (part != 0) continue;
+        }
 #pragma unroll
         for (int m = 0; m < 2; m++) {
 #pragma unroll
@@ -153,19 +195,42 @@ expert_gate_up_mma(const bf16* __restrict__ x, const int* __restrict__ row_token
     }
 }
 
+// expert_gate_up_mma: warp w of block b owns features n0 = 32 b + 8 w .. n0 + 7, a gate tile and an up tile, over
+// the whole K; grid = (ceil(inter / 32), groups). expert_gate_up_mma_splitk: the block's 4 warps share features
+// n0 = 8 b .. 8 b + 7 and split K; grid = (ceil(inter / 8), groups). block = 128. inter % 8 == 0, k % 32 == 0.
+#define GATE_UP_MMA_ENTRY(NAME, KSPLIT)                                                                          \
+    extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32) NAME(                                           \
+            const bf16* __restrict__ x, const int* __restrict__ row_token,                                       \
+            const unsigned long long* __restrict__ gate_ptrs, const unsigned long long* __restrict__ up_ptrs,    \
+            const int* __restrict__ group_expert, const int* __restrict__ group_start,                           \
+            const int* __restrict__ group_count, const int* __restrict__ num_groups, int min_rows, int max_rows, \
+            bf16* __restrict__ act, int k, int inter) {                                                          \
+        grid_dependency_sync();                                                                                  \
+        gate_up_mma_body<KSPLIT>(x, row_token, gate_ptrs, up_ptrs, group_expert, group_start, group_count,       \
+                                 num_groups, min_rows, max_rows, act, k, inter);                                 \
+    }
+GATE_UP_MMA_ENTRY(expert_gate_up_mma, 1)
+GATE_UP_MMA_ENTRY(expert_gate_up_mma_splitk, MMA_WARPS)
+
 // y[r, n] = bf16(act[r] . Wd_e[n]) for the rows r of each group with min_rows <= count < max_rows;
-// act [rows, inter], y [rows, hidden]. Warp w of block b: features n0 = 64 b + 16 w .. n0 + 15 (two tiles).
-// grid = (ceil(hidden / 64), groups), block = 128. hidden % 16 == 0, inter % 32 == 0.
-extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32)
-expert_down_mma(const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
-                const int* __restrict__ group_expert, const int* __restrict__ group_start,
-                const int* __restrict__ group_count, const int* __restrict__ num_groups, int min_rows, int max_rows,
-                bf16* __restrict__ y, int inter, int hidden) {
+// act [rows, inter], y [rows, hidden].
+template <int KSPLIT>
+__device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
+                                              const unsigned long long* __restrict__ down_ptrs,
+                                              const int* __restrict__ group_expert,
+                                              const int* __restrict__ group_start,
+                                              const int* __restrict__ group_count, const int* __restrict__ num_groups,
+                                              int min_rows, int max_rows, bf16* __restrict__ y, int inter,
+                                              int hidden) {
+    static_assert(KSPLIT == 1 || KSPLIT == MMA_WARPS, "a block's warps split K all together or not at all");
     int e, start, count;
     if (!mma_group(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count)) return;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-    const int n0 = blockIdx.x * (16 * MMA_WARPS) + warp * 16;
+    const int part = warp % KSPLIT;
+    const int n0 = blockIdx.x * (16 * MMA_WARPS / KSPLIT) + (warp / KSPLIT) * 16;
     if (n0 >= hidden) return;
+    const int chunk = KSPLIT > 1 ? split_chunk(inter, KSPLIT) : inter;
+    const int k_begin = part * chunk, k_end = min(inter, k_begin + chunk);
     const bf16* w0 = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(n0 + g) * inter + 8 * t;
     const bf16* w1 = w0 + 8LL * inter;
     for (int r0 = 0; r0 < count; r0 += 32) {
@@ -173,7 +238,11 @@ expert_down_mma(const bf16* __restrict__ act, const unsigned long long* __restri
         const bf16* rows[4];
         pass_rows(rows, act, nullptr, start + r0, rn, inter, g, t);
         float c0[2][4] = {}, c1[2][4] = {};
-        mma_pass(rows, rn, w0, w1, inter, c0, c1);
+        mma_pass(rows, rn, w0, w1, k_begin, k_end, c0, c1);
+        if (KSPLIT > 1) {
+            split_reduce(c0, c1, part, lane);
+            if (part != 0) continue;
+        }
 #pragma unroll
         for (int m = 0; m < 2; m++) {
 #pragma unroll
@@ -189,3 +258,19 @@ expert_down_mma(const bf16* __restrict__ act, const unsigned long long* __restri
         }
     }
 }
+
+// expert_down_mma: warp w of block b owns features n0 = 64 b + 16 w .. n0 + 15 (two tiles) over the whole K;
+// grid = (ceil(hidden / 64), groups). expert_down_mma_splitk: the block's warps share features 16 b .. 16 b + 15 and
+// split K; grid = (ceil(hidden / 16), groups). block = 128. hidden % 16 == 0, inter % 32 == 0.
+#define DOWN_MMA_ENTRY(NAME, KSPLIT)                                                                             \
+    extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32) NAME(                                           \
+            const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,                      \
+            const int* __restrict__ group_expert, const int* __restrict__ group_start,                           \
+            const int* __restrict__ group_count, const int* __restrict__ num_groups, int min_rows, int max_rows, \
+            bf16* __restrict__ y, int inter, int hidden) {                                                       \
+        grid_dependency_sync();                                                                                  \
+        down_mma_body<KSPLIT>(act, down_ptrs, group_expert, group_start, group_count, num_groups, min_rows,      \
+                              max_rows, y, inter, hidden);                                                       \
+    }
+DOWN_MMA_ENTRY(expert_down_mma, 1)
+DOWN_MMA_ENTRY(expert_down_mma_splitk, MMA_WARPS)

@@ -6,22 +6,42 @@
 //   out = bf16( weight * bf16( s / sqrt(mean(s^2) + eps) ) )
 // The two roundings follow HF transformers (Llama/Qwen RMSNorm casts the normalized value to the input dtype
 // before the weight multiply). x [tokens, hidden], residual [tokens, hidden] (nullable), weight [hidden],
-// out [tokens, hidden], all bf16. out may alias x. Each thread re-reads only the elements it wrote itself.
+// out [tokens, hidden], all bf16. out may alias x. block: hidden / 4 threads rounded up to a warp, at most 1024.
+#define RMS_MAX_PER_THREAD 8  // hidden <= 8 * blockDim.x (the launcher checks)
+
 extern "C" __global__ void rmsnorm(const bf16* x, bf16* residual, const bf16* __restrict__ weight, bf16* out,
                                    int hidden, float eps) {
+    grid_dependency_sync();
     const long long row = (long long)blockIdx.x * hidden;
-    float sumsq = 0.0f;
-    for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
-        float s = to_f32(x[row + i]);
-        if (residual != nullptr) {
-            s = round_bf16(s + to_f32(residual[row + i]));
-            residual[row + i] = to_bf16(s);
-        }
-        sumsq += s * s;
+    // The row stays in registers: every load is issued before the first use (x and residual may alias out, so a
+    // loop that stores between loads would serialize them), and the second pass reads nothing again.
+    float v[RMS_MAX_PER_THREAD];
+#pragma unroll
+    for (int j = 0; j < RMS_MAX_PER_THREAD; j++) {
+        const int i = threadIdx.x + j * blockDim.x;
+        v[j] = i < hidden ? to_f32(x[row + i]) : 0.0f;
     }
+    if (residual != nullptr) {
+        float r[RMS_MAX_PER_THREAD];
+#pragma unroll
+        for (int j = 0; j < RMS_MAX_PER_THREAD; j++) {
+            const int i = threadIdx.x + j * blockDim.x;
+            r[j] = i < hidden ? to_f32(residual[row + i]) : 0.0f;
+        }
+#pragma unroll
+        for (int j = 0; j < RMS_MAX_PER_THREAD; j++) {
+            const int i = threadIdx.x + j * blockDim.x;
+            v[j] = round_bf16(v[j] + r[j]);
+            if (i < hidden) residual[row + i] = to_bf16(v[j]);
+        }
+    }
+    float sumsq = 0.0f;
+#pragma unroll
+    for (int j = 0; j < RMS_MAX_PER_THREAD; j++) sumsq += v[j] * v[j];  // zeros past the row add nothing
     const float inv_rms = rsqrtf(block_sum(sumsq) / hidden + eps);
-    for (int i = threadIdx.x; i < hidden; i += blockDim.x) {
-        const float s = residual != nullptr ? to_f32(residual[row + i]) : to_f32(x[row + i]);
-        out[row + i] = to_bf16(to_f32(weight[i]) * round_bf16(s * inv_rms));
+#pragma unroll
+    for (int j = 0; j < RMS_MAX_PER_THREAD; j++) {
+        const int i = threadIdx.x + j * blockDim.x;
+        if (i < hidden) out[row + i] = to_bf16(to_f32(weight[i]) * round_bf16(v[j] * inv_rms));
     }
 }

@@ -1,4 +1,4 @@
-#include "common.cuh"
+#include "moe_align.cuh"
 
 #define ROUTER_MAX_PER_LANE 8  // up to 256 experts per warp
 
@@ -7,12 +7,12 @@
 //   (ids, w) = top_k(p)  in descending order of p; ties go to the lower expert id
 //   if renormalize: w = w / sum(w)                    (Qwen3-MoE norm_topk_prob; OLMoE leaves it off)
 //   topk_ids [tokens, K] int32, topk_weights [tokens, K] fp32, K <= E.
-extern "C" __global__ void moe_router(const float* __restrict__ logits, int* __restrict__ topk_ids,
-                                      float* __restrict__ topk_weights, int tokens, int num_experts, int top_k,
-                                      int renormalize) {
+
+// The routing of token t by one warp (all 32 lanes call it).
+__device__ __forceinline__ void route_token(const float* __restrict__ logits, int* __restrict__ topk_ids,
+                                            float* __restrict__ topk_weights, int t, int num_experts, int top_k,
+                                            int renormalize) {
     const int lane = threadIdx.x & 31;
-    const int t = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
-    if (t >= tokens) return;  // whole warps leave together
     const float* row = logits + (long long)t * num_experts;
     float v[ROUTER_MAX_PER_LANE];
     float m = -INFINITY;
@@ -50,4 +50,30 @@ extern "C" __global__ void moe_router(const float* __restrict__ logits, int* __r
         topk_ids[(long long)t * top_k + lane] = my_id;
         topk_weights[(long long)t * top_k + lane] = renormalize ? my_weight / picked_sum : my_weight;
     }
+}
+
+extern "C" __global__ void moe_router(const float* __restrict__ logits, int* __restrict__ topk_ids,
+                                      float* __restrict__ topk_weights, int tokens, int num_experts, int top_k,
+                                      int renormalize) {
+    grid_dependency_sync();
+    const int t = blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5);
+    if (t >= tokens) return;  // whole warps leave together
+    route_token(logits, topk_ids, topk_weights, t, num_experts, top_k, renormalize);
+}
+
+// moe_router and moe_align in one launch for small steps (decode): the block's 32 warps route the tokens (warp w
+// takes tokens w, w + 32, ...), then the block groups the slots. Same outputs as the two kernels; one launch and one
+// round trip through global memory less per MoE layer. grid = 1, block = ALIGN_THREADS.
+extern "C" __global__ void __launch_bounds__(ALIGN_THREADS)
+moe_route_align(const float* __restrict__ logits, int* topk_ids, float* __restrict__ topk_weights, int tokens,
+                int num_experts, int top_k, int renormalize, const int* __restrict__ real_tokens,
+                int* __restrict__ row_token, int* __restrict__ slot_row, int* __restrict__ group_expert,
+                int* __restrict__ group_start, int* __restrict__ group_count, int* __restrict__ num_groups,
+                unsigned long long* __restrict__ touched) {
+    grid_dependency_sync();
+    for (int t = threadIdx.x >> 5; t < tokens; t += ALIGN_THREADS / 32)
+        route_token(logits, topk_ids, topk_weights, t, num_experts, top_k, renormalize);
+    __syncthreads();  // the block's writes of topk_ids are visible to the whole block after this
+    align_slots(topk_ids, real_tokens, top_k, num_experts, row_token, slot_row, group_expert, group_start,
+                group_count, num_groups, touched);
 }

@@ -33,13 +33,15 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code bench --model DIR | --dummy CONFIG_JSON [--tokenizer DIR] [--batch 1,8,...] [--prompt-len N] [--gen-len N]
  * [--prefill-len N] [--requests 128,512 [--output-len 64..512,64]] [--device auto|cpu|cuda] [--threads N]
  * [--kv-cache-mb N] [--max-batch-tokens N] [--max-running N] [--gpu-memory-fraction F] [--bandwidth B/s]
- * [--peak-flops F/s] [--lora DIR[,DIR...]]}.
+ * [--peak-flops F/s] [--lora DIR[,DIR...]] [--warmup-tokens N]}.
  *
  * <p>
  * For each batch size B it submits B requests at once to the engine, each a distinct random prompt of
  * {@code prompt-len} tokens (prefix caching off, so nothing is shared) generating exactly {@code gen-len} greedy
  * tokens (end-of-sequence ignored), and prints one table row per batch and then the whole run as JSON (see
- * {@link BenchResult} for what each column measures). One short request warms the engine up first. With
+ * {@link BenchResult} for what each column measures). One request of {@code --warmup-tokens} generated tokens (default
+ * 4) warms the engine up first; the GPU benchmark asks for 256, so that the host code between decode steps is
+ * JIT-compiled before anything is timed, as in a server that has been running for a while. With
  * {@code --dummy} the engine builds random weights of the given {@code config.json} in place, for full-size shapes
  * without checkpoint files; the engine still streams text, so the tokenizer files ({@code tokenizer.json},
  * {@code tokenizer_config.json}) come from {@code --tokenizer DIR}, by default the config's own directory;
@@ -88,7 +90,7 @@ final class BenchCommand {
 
     private static final Set<String> VALUED = Set.of("model", "dummy", "tokenizer", "batch", "prompt-len", "gen-len",
             "device", "threads", "kv-cache-mb", "max-batch-tokens", "prefill-len", "requests", "output-len",
-            "max-running", "gpu-memory-fraction", "bandwidth", "peak-flops", "lora");
+            "max-running", "gpu-memory-fraction", "bandwidth", "peak-flops", "lora", "warmup-tokens");
     private static final int PREFILL_REPEATS = 3;
     private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
             "chat_template.jinja", "generation_config.json", "special_tokens_map.json");
@@ -114,9 +116,10 @@ final class BenchCommand {
         int promptLength = options.intValue("prompt-len", 128);
         int generationLength = options.intValue("gen-len", 64);
         int prefillLength = options.intValue("prefill-len", 0);
-        if (promptLength < 1 || generationLength < 1 || prefillLength < 0) {
-            throw new CliUsageException(NAME + ": --prompt-len and --gen-len must be at least 1, --prefill-len at "
-                    + "least 0");
+        int warmupTokens = options.intValue("warmup-tokens", 4);
+        if (promptLength < 1 || generationLength < 1 || prefillLength < 0 || warmupTokens < 1) {
+            throw new CliUsageException(NAME + ": --prompt-len, --gen-len and --warmup-tokens must be at least 1, "
+                    + "--prefill-len at least 0");
         }
         double bandwidth = options.doubleValue("bandwidth", 3.0e12);
         double peakFlops = options.doubleValue("peak-flops", 8.0e14);
@@ -165,7 +168,7 @@ final class BenchCommand {
             }
             SplittableRandom random = new SplittableRandom(1234);
             for (int warm = 0; warm < Math.max(1, adapters.size()); warm++) {
-                runBatch(engine, name, 1, Math.min(promptLength, 16), Math.min(generationLength, 4), vocabulary,
+                runBatch(engine, name, 1, Math.min(promptLength, 16), warmupTokens, vocabulary,
                         random, adapters.isEmpty() ? List.of() : List.of(adapters.get(warm)));
             }
             Map<String, Object> report = new LinkedHashMap<>();

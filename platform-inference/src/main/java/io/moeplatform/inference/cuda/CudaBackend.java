@@ -74,6 +74,11 @@ final class CudaBackend implements DeepSeekBackend {
      */
     private final int mmaExpertRows = Integer.getInteger("moe.cuda.mmaExpertRows", 1);
     /**
+     * Steps of at most this many tokens run the tensor-core expert kernels with split K ({@code expert_mma.cu}); a
+     * power of two, so that a step and its padded graph bucket agree. 0 turns it off.
+     */
+    private final int splitKTokens = Integer.getInteger("moe.cuda.splitKTokens", 4);
+    /**
      * Prefill chunks attend with the tiled kernel (each K/V row read once per 64 query rows of a sequence) instead of
      * step_attention (once per query row); {@code -Dmoe.cuda.prefillTiled=false} goes back for comparison.
      */
@@ -88,16 +93,20 @@ final class CudaBackend implements DeepSeekBackend {
     /** Tiles of this (non-decode) step for the tiled prefill attention, uploaded by {@link #beginStep}. */
     private int prefillTiles;
     private final @Nullable StepProfiler profiler;
+    /** Device and host time of replayed decode steps ({@code -Dmoe.cuda.graphTiming=true}). */
+    private final @Nullable GraphStepTimer graphTimer;
     /**
      * Operations held back so that the next one can take them into its launch, with the same math and roundings: a
      * residual {@code add} becomes the residual input of the following RMSNorm of the same tensor (rmsnorm's fused
-     * residual), and per-head q/k RMSNorms plus the RoPE of q and k become one {@code qk_norm_rope}. Any other
-     * operation launches what is pending first ({@link #flushPending}).
+     * residual), per-head q/k RMSNorms plus the RoPE of q and k become one {@code qk_norm_rope}, and up to three
+     * GEMV-sized linear layers of the same input (q, k, v) become one {@code gemv3} launch. Any other operation
+     * launches what is pending first ({@link #flushPending}).
      */
     private final boolean fuse = Boolean.parseBoolean(System.getProperty("moe.cuda.fuse", "true"));
     private @Nullable PendingAdd pendingAdd;
     private final List<PendingNorm> pendingNorms = new ArrayList<>(2);
     private @Nullable PendingRotary pendingRotary;
+    private final List<PendingLinear> pendingLinears = new ArrayList<>(3);
     private final DecodeGraphs graphs;
     private DecodeGraphs.Mode mode = DecodeGraphs.Mode.EAGER;
     private DecodeGraphs.@Nullable Key graphKey;
@@ -138,6 +147,8 @@ final class CudaBackend implements DeepSeekBackend {
 
     private record PendingRotary(Tensor x, int headDim, RotaryEmbedding rope) {}
 
+    private record PendingLinear(Tensor x, CudaWeight weight, Tensor out) {}
+
     /**
      * One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each; for a latent (MLA) shape
      * {@code keys} holds each layer's latent rows {@code [blocks, blockSize, width]} bf16 and {@code values} is empty.
@@ -159,6 +170,7 @@ final class CudaBackend implements DeepSeekBackend {
         this.expertsTouched = arena.allocate(8);
         expertsTouched.fill((byte) 0);
         this.profiler = Boolean.getBoolean("moe.cuda.profile") ? new StepProfiler(context) : null;
+        this.graphTimer = Boolean.getBoolean("moe.cuda.graphTiming") ? new GraphStepTimer(context) : null;
         // events between operations would be frozen into a graph, so profiling runs every step eagerly
         this.graphs = new DecodeGraphs(
                 Boolean.parseBoolean(System.getProperty("moe.cuda.graphs", "true")) && profiler == null);
@@ -174,6 +186,39 @@ final class CudaBackend implements DeepSeekBackend {
     /** The profile since the last call ({@code -Dmoe.cuda.profile=true}), or an empty string. */
     String takeProfile() {
         return profiler == null ? "" : profiler.takeReport();
+    }
+
+    /** Whether {@link #matmul} of this step's rows takes our GEMV. */
+    private boolean gemvFits(DeviceMemory x, DeviceMemory w, int k) {
+        return smallGemv && tokens <= StepKernels.GEMV_MAX_ROWS && k % 8 == 0
+                && ((x.address() | w.address()) & 15) == 0;
+    }
+
+    /** Launches the held-back linear layers of one input: one GEMV, or {@code gemv3} for two or three. */
+    private void flushLinears() {
+        if (pendingLinears.isEmpty()) {
+            return;
+        }
+        PendingLinear first = pendingLinears.getFirst();
+        int k = first.weight().columns();
+        String label = pendingLinears.size() + " x linear " + first.weight().rows() + "x" + k;
+        if (pendingLinears.size() == 1) {
+            matmul(act(first.x()), first.weight().memory(), act(first.out()), tokens, first.weight().rows(), k, false);
+        } else {
+            int count = pendingLinears.size();
+            DeviceMemory[] w = new DeviceMemory[count];
+            DeviceMemory[] y = new DeviceMemory[count];
+            int[] n = new int[count];
+            for (int i = 0; i < count; i++) {
+                PendingLinear p = pendingLinears.get(i);
+                w[i] = p.weight().memory();
+                y[i] = act(p.out());
+                n[i] = p.weight().rows();
+            }
+            kernels.gemvShared(act(first.x()), w, y, n, tokens, k, stream);
+        }
+        pendingLinears.clear();
+        mark(label);
     }
 
     /** {@code y [rows, n] = x [rows, k] · w [n, k]ᵀ}: our GEMV for a few rows, cuBLAS otherwise. */
@@ -286,6 +331,7 @@ final class CudaBackend implements DeepSeekBackend {
         pendingAdd = null; // left over only if the previous step failed half-way
         pendingNorms.clear();
         pendingRotary = null;
+        pendingLinears.clear();
         this.batch = batch;
         slices = batch.slices();
         realTokens = batch.tokenCount();
@@ -399,8 +445,15 @@ final class CudaBackend implements DeepSeekBackend {
             graphs.put(graphKey, graph);
         }
         if (mode != DecodeGraphs.Mode.EAGER) {
+            boolean timed = graphTimer != null && mode == DecodeGraphs.Mode.REPLAY;
             mode = DecodeGraphs.Mode.EAGER;
+            if (timed) {
+                graphTimer.beforeGraph(stream, tokens);
+            }
             graphs.graph(graphKey).launch(stream);
+            if (timed) {
+                graphTimer.afterGraph(stream);
+            }
         }
     }
 
@@ -470,6 +523,7 @@ final class CudaBackend implements DeepSeekBackend {
         if (!launches()) {
             return;
         }
+        flushLinears();
         if (pendingAdd != null && pendingAdd.acc() == x && groupSize == x.columns() && out != pendingAdd.x()) {
             // x += delta, then out = norm(x): rmsnorm with x as its residual stream
             moeKernels.rmsNorm(act(pendingAdd.x()), act(x), ((CudaWeight) weight).memory(), act(out), tokens,
@@ -496,6 +550,7 @@ final class CudaBackend implements DeepSeekBackend {
 
     /** Launches the operations held back for fusion, in their order (see {@link #fuse}). */
     private void flushPending() {
+        flushLinears();
         if (pendingAdd != null) {
             kernels.add(act(pendingAdd.acc()), act(pendingAdd.x()), (long) tokens * pendingAdd.acc().columns(),
                     stream);
@@ -518,8 +573,19 @@ final class CudaBackend implements DeepSeekBackend {
         if (!launches()) {
             return;
         }
-        flushPending();
         CudaWeight w = (CudaWeight) weight;
+        boolean holdable = fuse && bias == null && out != x && gemvFits(act(x), w.memory(), w.columns());
+        if (holdable && !pendingLinears.isEmpty() && pendingLinears.size() < 3 && pendingLinears.getFirst().x() == x
+                && pendingLinears.getFirst().weight().columns() == w.columns()
+                && pendingLinears.stream().noneMatch(p -> p.out() == out)) {
+            pendingLinears.add(new PendingLinear(x, w, out));
+            return;
+        }
+        flushPending();
+        if (holdable) {
+            pendingLinears.add(new PendingLinear(x, w, out)); // k and v of the same input may follow
+            return;
+        }
         matmul(act(x), w.memory(), act(out), tokens, w.rows(), w.columns(), false);
         if (bias != null) {
             kernels.addBias(act(out), ((CudaWeight) bias).memory(), tokens, w.rows(), stream);
@@ -532,6 +598,7 @@ final class CudaBackend implements DeepSeekBackend {
         if (!launches()) {
             return;
         }
+        flushLinears();
         if (pendingAdd == null && fuse && headDim % 2 == 0 && headDim <= StepKernels.QK_ROPE_MAX_HEAD_DIM
                 && pendingNorms.stream().allMatch(n -> n.groupSize() == headDim)) {
             if (pendingRotary == null) {
@@ -641,22 +708,43 @@ final class CudaBackend implements DeepSeekBackend {
      * two blocks per SM (a single sequence otherwise runs on 32 blocks, each walking its whole context serially).
      * Lengths are bounded by the table stride, so a captured graph's partitioning covers every replay.
      */
+    /**
+     * Split-K partitions of a decode step's attention over contexts of up to {@code maxLength} tokens: none when the
+     * step already has two blocks per SM ({@code rows} = tokens x query heads), else enough for two blocks per SM and
+     * at most 64 tokens per partition (the tokens of a partition are walked one after another by 4 warps, so at a
+     * 2k context and batch 1 a partition of ~230 tokens made attention the largest kernel of the step), at most 64
+     * partitions and at least 32 tokens each.
+     */
+    static int decodePartitions(int rows, int maxLength, int multiprocessors) {
+        int wanted = (2 * multiprocessors + rows - 1) / rows;
+        if (wanted <= 1) {
+            return 1;
+        }
+        int byLength = (maxLength + DECODE_PARTITION_TOKENS - 1) / DECODE_PARTITION_TOKENS;
+        return Math.max(1, Math.min(Math.min(Math.max(wanted, byLength), 64), (maxLength + 31) / 32));
+    }
+
+    private static final int DECODE_PARTITION_TOKENS = 64;
+
     private void decodeAttention(int layer, Tensor q, AttentionShape shape, Tensor out) {
         KvPool pool = requireKv();
         int maxLength = tableStride * pool.blockSize();
         PagedAttentionShape s = new PagedAttentionShape(tokens, shape.heads(), shape.kvHeads(), shape.headDim(),
                 pool.blockSize(), tableStride, (long) shape.heads() * shape.headDim(), shape.scale());
-        int wanted = (2 * context.info().multiprocessors() + tokens * shape.heads() - 1) / (tokens * shape.heads());
-        int partitions = Math.max(1, Math.min(Math.min(wanted, 64), (maxLength + 31) / 32));
+        int partitions = decodePartitions(tokens * shape.heads(), maxLength, context.info().multiprocessors());
         int partitionSize = (maxLength + partitions - 1) / partitions;
-        // partitions > 1 only while tokens x heads < 2 x SMs, so the scratch stays under ~4 x SMs rows: 1 MiB covers
-        // it for head dims up to 256 and is allocated once (a reallocation would invalidate the captured graphs)
+        // partitions > 1 only while tokens x heads < 2 x SMs, at most 64 each: 16 MiB covers that for head dims up
+        // to 256 and is allocated once (a reallocation would invalidate the captured graphs)
         DeviceBuffer scratch = partitions > 1
-                ? device("attention.splitK", Math.max(s.scratchBytes(partitions), 1L << 20))
+                ? device("attention.splitK", Math.max(s.scratchBytes(partitions), 16L << 20))
+                : null;
+        // one counter per (sequence, head) for the per-head kernel's fused reduce: zeroed once, left zero by it
+        DeviceBuffer counters = partitions > 1 && fuse
+                ? zeroedDevice("attention.counters", (long) maxTokens * shape.heads() * 4)
                 : null;
         moeKernels.pagedAttention(s, act(q), pool.keys()[layer], pool.values()[layer],
                 stepInts(4, (long) tokens * tableStride), stepInts(3, tokens), act(out), partitions, partitionSize,
-                scratch, stream);
+                scratch, counters, stream);
     }
 
     @Override
@@ -776,22 +864,28 @@ final class CudaBackend implements DeepSeekBackend {
         DeviceBuffer weights = device("moe.weights", (long) maxTokens * k * 4);
         matmul(act(x), router.memory(), logits, tokens, experts, hidden, true);
         mark("moe router gemm");
-        if (deepSeekRouting != null) {
-            DeviceBuffer bias = correctionBias == null ? null : fp32Vectors.get(correctionBias);
-            if (correctionBias != null && bias == null) {
-                throw new IllegalStateException("the correction bias has no fp32 copy (loaded under another name?)");
-            }
-            deepSeek().route(logits, bias, ids, weights, deepSeekRouting, experts, tokens, stream);
-        } else {
-            moeKernels.moeRouter(logits, ids, weights, tokens, experts, k, moe.normalizeTopK(), stream);
-        }
-        mark("moe router top-k");
-
         // rows grouped by expert (ascending), tokens ascending inside a group: on the device, no host round trip
         MoeLayout layout = MoeLayout.in(device("moe.layout", MoeLayout.ints((long) maxTokens * k, experts) * 4),
                 slots, experts);
-        kernels.moeAlign(ids, realTokenCount(), k, experts, layout, expertsTouched, stream);
-        mark("moe align");
+        if (deepSeekRouting == null && fuse && tokens <= StepKernels.ROUTE_ALIGN_MAX_TOKENS) {
+            kernels.routeAndAlign(logits, ids, weights, tokens, k, moe.normalizeTopK(), realTokenCount(), experts,
+                    layout, expertsTouched, stream);
+            mark("moe router top-k + align");
+        } else {
+            if (deepSeekRouting != null) {
+                DeviceBuffer bias = correctionBias == null ? null : fp32Vectors.get(correctionBias);
+                if (correctionBias != null && bias == null) {
+                    throw new IllegalStateException(
+                            "the correction bias has no fp32 copy (loaded under another name?)");
+                }
+                deepSeek().route(logits, bias, ids, weights, deepSeekRouting, experts, tokens, stream);
+            } else {
+                moeKernels.moeRouter(logits, ids, weights, tokens, experts, k, moe.normalizeTopK(), stream);
+            }
+            mark("moe router top-k");
+            kernels.moeAlign(ids, realTokenCount(), k, experts, layout, expertsTouched, stream);
+            mark("moe align");
+        }
         DeviceBuffer activated = device("moe.act", (long) maxTokens * k * inter * 2);
         DeviceBuffer y = device("moe.y", (long) maxTokens * k * hidden * 2);
         ExpertTable table = expertTables.computeIfAbsent(moe, this::expertPointers);
@@ -808,13 +902,16 @@ final class CudaBackend implements DeepSeekBackend {
                 && table.aligned16() && StepKernels.mmaFits(hidden, inter);
         int smallRows = mma ? mmaExpertRows : maxRows;
         boolean small = smallRows > 1; // a group has at least one row
+        // few tokens, few active experts: split K inside each block to keep enough weight loads in flight. The
+        // threshold sits on a graph bucket edge, so an eager step and its padded graph make the same choice.
+        boolean splitK = tokens <= splitKTokens;
         if (small) {
             kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, smallRows, activated, hidden, inter,
                     stream);
         }
         if (mma) {
             kernels.expertGateUpMma(act(x), layout, gatePtrs, upPtrs, maxGroups, mmaExpertRows, maxRows, activated,
-                    hidden, inter, stream);
+                    hidden, inter, splitK, stream);
         }
         mark("moe gate_up");
         if (small) {
@@ -822,7 +919,7 @@ final class CudaBackend implements DeepSeekBackend {
         }
         if (mma) {
             kernels.expertDownMma(activated, layout, downPtrs, maxGroups, mmaExpertRows, maxRows, y, inter, hidden,
-                    stream);
+                    splitK, stream);
         }
         mark("moe down");
         if (viaHost) {
@@ -1068,6 +1165,9 @@ final class CudaBackend implements DeepSeekBackend {
                         .toArray(JAVA_FLOAT);
             }
         }
+        if (graphTimer != null) {
+            graphTimer.afterLogits(stream);
+        }
         return new StepResult(logits, tokenIds);
     }
 
@@ -1085,6 +1185,16 @@ final class CudaBackend implements DeepSeekBackend {
             }
             b = arena.allocate(Math.max(bytes, 256));
             scratch.put(name, b);
+        }
+        return b;
+    }
+
+    /** As {@link #device}, filled with zeros when (re)allocated; kernels that use it must leave it zero. */
+    private DeviceBuffer zeroedDevice(String name, long bytes) {
+        DeviceBuffer b = scratch.get(name);
+        if (b == null || b.byteSize() < bytes) {
+            b = device(name, bytes);
+            b.fill((byte) 0);
         }
         return b;
     }
@@ -1117,6 +1227,9 @@ final class CudaBackend implements DeepSeekBackend {
             graphs.close();
             if (profiler != null) {
                 profiler.close();
+            }
+            if (graphTimer != null) {
+                graphTimer.close();
             }
             pinned.values().forEach(PinnedHostBuffer::close);
             kernels.close();

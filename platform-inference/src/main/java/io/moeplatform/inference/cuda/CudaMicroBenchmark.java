@@ -178,7 +178,7 @@ public final class CudaMicroBenchmark {
                 int partitions = shape.partitions(seqLen, size);
                 DeviceBuffer scratch = partitions > 1 ? arena.allocate(shape.scratchBytes(partitions)) : null;
                 double ms = medianMillis(50, () -> kernels.pagedAttention(shape, q, k, v, tables, lengths, out,
-                        partitions, size, scratch, stream, grouped));
+                        partitions, size, scratch, null, stream, grouped));
                 System.out.printf("paged attention %s seqs=%d len=%d heads=%d/%d dim=%d block=%d partitions=%d: "
                         + "%.4f ms, %.0f GB/s of KV%n", grouped ? "grouped" : "per-head", seqs, seqLen, qHeads,
                         kvHeads, headDim, blockSize, partitions, ms, kvBytes / ms / 1e6);

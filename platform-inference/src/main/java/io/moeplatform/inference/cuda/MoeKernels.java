@@ -79,6 +79,9 @@ public final class MoeKernels implements AutoCloseable {
                 new KernelArgs().ptr(table).ptr(ids).ptr(out).i32(hidden).i32(vocab));
     }
 
+    /** Widest row {@link #rmsNorm} takes: 8 values per thread of a 1024-thread block (rmsnorm.cu). */
+    static final int RMS_NORM_MAX_WIDTH = 8 * 1024;
+
     /**
      * RMSNorm of each row, with the residual add fused when {@code residual} is given (then residual becomes
      * {@code x + residual}); x, residual, out [tokens, hidden] bf16, weight [hidden] bf16. out may be x.
@@ -91,6 +94,10 @@ public final class MoeKernels implements AutoCloseable {
         need(weight, hidden * 2L, "weight");
         if (residual != null) {
             need(residual, bytes, "residual");
+        }
+        if (hidden > RMS_NORM_MAX_WIDTH) {
+            throw new IllegalArgumentException("rmsnorm rows hold at most " + RMS_NORM_MAX_WIDTH + " values, got "
+                    + hidden);
         }
         int threads = Math.min(1024, Math.max(32, ((hidden / 4 + 31) / 32) * 32));
         rmsNorm.launch(Dim3.of(tokens), Dim3.of(threads), 0, stream,
@@ -152,14 +159,16 @@ public final class MoeKernels implements AutoCloseable {
     /**
      * Paged decode attention (see {@link PagedAttentionShape}). {@code partitions} splits each sequence's tokens into
      * pieces of {@code partitionSize} run by separate blocks (split-K); with more than one, {@code scratch} must
-     * hold {@link PagedAttentionShape#scratchBytes(int)} and a second kernel merges the pieces. Every sequence's
-     * length must be at most {@code partitions * partitionSize}.
+     * hold {@link PagedAttentionShape#scratchBytes(int)} and a second kernel merges the pieces, unless
+     * {@code counters} (an int per sequence and query head, all zero, left zero) is given and the per-head kernel
+     * runs: then its last block per head merges them. Every sequence's length must be at most
+     * {@code partitions * partitionSize}.
      */
     public void pagedAttention(PagedAttentionShape s, DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache,
             DeviceMemory blockTables, DeviceMemory sequenceLengths, DeviceMemory out, int partitions,
-            int partitionSize, @Nullable DeviceMemory scratch, CudaStream stream) {
+            int partitionSize, @Nullable DeviceMemory scratch, @Nullable DeviceMemory counters, CudaStream stream) {
         pagedAttention(s, q, kCache, vCache, blockTables, sequenceLengths, out, partitions, partitionSize, scratch,
-                stream, prefersGrouped(s, partitions, multiprocessors));
+                counters, stream, prefersGrouped(s, partitions, multiprocessors));
     }
 
     /**
@@ -194,10 +203,12 @@ public final class MoeKernels implements AutoCloseable {
     }
 
     /** As {@link #pagedAttention(PagedAttentionShape, DeviceMemory, DeviceMemory, DeviceMemory, DeviceMemory,
-     * DeviceMemory, DeviceMemory, int, int, DeviceMemory, CudaStream)}, choosing the kernel (tests, benchmarks). */
+     * DeviceMemory, DeviceMemory, int, int, DeviceMemory, DeviceMemory, CudaStream)}, choosing the kernel (tests,
+     * benchmarks). */
     void pagedAttention(PagedAttentionShape s, DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache,
             DeviceMemory blockTables, DeviceMemory sequenceLengths, DeviceMemory out, int partitions,
-            int partitionSize, @Nullable DeviceMemory scratch, CudaStream stream, boolean grouped) {
+            int partitionSize, @Nullable DeviceMemory scratch, @Nullable DeviceMemory counters, CudaStream stream,
+            boolean grouped) {
         CudaFunction groupedKernel = groupedKernel(s);
         if (grouped && groupedKernel == null) {
             throw new IllegalArgumentException("no grouped attention kernel for head dim " + s.headDim() + " and "
@@ -215,6 +226,11 @@ public final class MoeKernels implements AutoCloseable {
         }
         if (partitions < 1 || partitionSize < 1) {
             throw new IllegalArgumentException("partitions and partition size must be positive");
+        }
+        // the per-head kernel merges its partitions itself when given counters (zeroed, one per sequence and head)
+        boolean fusedReduce = !grouped && partitions > 1 && counters != null;
+        if (fusedReduce) {
+            need(counters, (long) s.sequences() * s.queryHeads() * 4, "counters");
         }
         DeviceSlice partOut = null;
         DeviceSlice partMl = null;
@@ -237,9 +253,9 @@ public final class MoeKernels implements AutoCloseable {
                     new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(blockTables).ptr(sequenceLengths).ptr(out)
                             .ptr(partOut).ptr(partMl).i64(s.queryStride()).i32(s.queryHeads()).i32(s.kvHeads())
                             .i32(s.headDim()).i32(s.blockSize()).i32(s.maxBlocksPerSequence()).i32(partitionSize)
-                            .f32(s.scale()));
+                            .f32(s.scale()).ptr(fusedReduce ? counters : null));
         }
-        if (partitions > 1) {
+        if (partitions > 1 && !fusedReduce) {
             pagedAttentionReduce.launch(Dim3.of(s.queryHeads(), s.sequences()), Dim3.of(s.headDim()), 0, stream,
                     new KernelArgs().ptr(partOut).ptr(partMl).ptr(out).i32(s.queryHeads()).i32(s.headDim())
                             .i32(partitions));

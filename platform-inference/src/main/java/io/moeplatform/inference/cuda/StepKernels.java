@@ -30,12 +30,16 @@ final class StepKernels implements AutoCloseable {
     private final int downLanes = Integer.getInteger("moe.cuda.expertDownLanes", 8) == 32 ? 32 : 8;
     private final CudaFunction expertGateUpMma;
     private final CudaFunction expertDownMma;
+    private final CudaFunction expertGateUpMmaSplitK;
+    private final CudaFunction expertDownMmaSplitK;
     private final CudaFunction expertCombine;
     private final CudaFunction moeAlign;
+    private final CudaFunction moeRouteAlign;
     private final CudaFunction gatherPaddedRows;
     private final CudaFunction scatterPaddedRows;
     private final CudaFunction fillRandom;
     private final CudaFunction[] gemv = new CudaFunction[4];
+    private final CudaFunction[] gemv3 = new CudaFunction[4];
 
     StepKernels(CudaContext context) {
         KernelImage image = KernelImage.read(CudaSettings.DEFAULT_KERNEL_RESOURCE);
@@ -55,13 +59,17 @@ final class StepKernels implements AutoCloseable {
         expertDown = module.function(downLanes == 32 ? "expert_down" : "expert_down_l8");
         expertGateUpMma = module.function("expert_gate_up_mma");
         expertDownMma = module.function("expert_down_mma");
+        expertGateUpMmaSplitK = module.function("expert_gate_up_mma_splitk");
+        expertDownMmaSplitK = module.function("expert_down_mma_splitk");
         expertCombine = module.function("expert_combine");
         moeAlign = module.function("moe_align");
+        moeRouteAlign = module.function("moe_route_align");
         gatherPaddedRows = module.function("gather_padded_rows");
         scatterPaddedRows = module.function("scatter_padded_rows");
         fillRandom = module.function("fill_random_bf16");
         for (int i = 0; i < gemv.length; i++) {
             gemv[i] = module.function("gemv_bf16_m" + (1 << i));
+            gemv3[i] = module.function("gemv3_bf16_m" + (1 << i));
         }
     }
 
@@ -182,6 +190,28 @@ final class StepKernels implements AutoCloseable {
                         .ptr(layout.groupCount()).ptr(layout.groupTotal()).ptr(touched));
     }
 
+    /** Most tokens {@link #routeAndAlign} takes: its one block routes them 32 at a time. */
+    static final int ROUTE_ALIGN_MAX_TOKENS = 256;
+
+    /**
+     * The router's top-k ({@code moe_router}: logits [T, experts] fp32 to ids and weights [T, k]) and
+     * {@link #moeAlign} in one launch, for steps of at most {@link #ROUTE_ALIGN_MAX_TOKENS} tokens.
+     */
+    void routeAndAlign(DeviceMemory logits, DeviceMemory ids, DeviceMemory weights, int tokens, int topK,
+            boolean renormalize, DeviceMemory realTokens, int experts, MoeLayout layout,
+            @Nullable DeviceMemory touched, CudaStream s) {
+        if (experts < 1 || experts > 256 || topK < 1 || topK > 32 || topK > experts
+                || tokens > ROUTE_ALIGN_MAX_TOKENS) {
+            throw new IllegalArgumentException("moe_route_align takes up to 256 experts, top-k up to 32 and "
+                    + ROUTE_ALIGN_MAX_TOKENS + " tokens, got " + experts + "/" + topK + "/" + tokens);
+        }
+        moeRouteAlign.launch(Dim3.of(1), Dim3.of(1024), 0, s,
+                new KernelArgs().ptr(logits).ptr(ids).ptr(weights).i32(tokens).i32(experts).i32(topK)
+                        .i32(renormalize ? 1 : 0).ptr(realTokens).ptr(layout.rowToken()).ptr(layout.slotRow())
+                        .ptr(layout.groupExpert()).ptr(layout.groupStart()).ptr(layout.groupCount())
+                        .ptr(layout.groupTotal()).ptr(touched));
+    }
+
     /**
      * Gate/up of the grouped experts with SiLU·mul fused: {@code maxGroups} is the grid's worst case (the device
      * count decides which blocks work); groups with {@code maxRows} rows or more are skipped (run by cuBLAS).
@@ -213,20 +243,25 @@ final class StepKernels implements AutoCloseable {
 
     /**
      * Tensor-core gate/up with SiLU·mul fused, for the groups with {@code minRows <= count < maxRows} (the CUDA-core
-     * kernel takes the smaller groups when given {@code maxRows = minRows}).
+     * kernel takes the smaller groups when given {@code maxRows = minRows}). With {@code splitK} the four warps of
+     * a block share their tiles and split K (4x the blocks, for steps with few active experts; expert_mma.cu).
      */
     void expertGateUpMma(DeviceMemory x, MoeLayout layout, DeviceMemory gatePtrs, DeviceMemory upPtrs, int maxGroups,
-            int minRows, int maxRows, DeviceMemory act, int hidden, int inter, CudaStream s) {
-        expertGateUpMma.launch(Dim3.of((inter + 31) / 32, maxGroups), Dim3.of(128), 0, s,
+            int minRows, int maxRows, DeviceMemory act, int hidden, int inter, boolean splitK, CudaStream s) {
+        CudaFunction f = splitK ? expertGateUpMmaSplitK : expertGateUpMma;
+        int featuresPerBlock = splitK ? 8 : 32;
+        f.launch(Dim3.of((inter + featuresPerBlock - 1) / featuresPerBlock, maxGroups), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(x).ptr(layout.rowToken()).ptr(gatePtrs).ptr(upPtrs).ptr(layout.groupExpert())
                         .ptr(layout.groupStart()).ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows)
                         .i32(maxRows).ptr(act).i32(hidden).i32(inter));
     }
 
-    /** Tensor-core down projection for the groups with {@code minRows <= count < maxRows}. */
+    /** Tensor-core down projection for the groups with {@code minRows <= count < maxRows}; splitK as above. */
     void expertDownMma(DeviceMemory act, MoeLayout layout, DeviceMemory downPtrs, int maxGroups, int minRows,
-            int maxRows, DeviceMemory y, int inter, int hidden, CudaStream s) {
-        expertDownMma.launch(Dim3.of((hidden + 63) / 64, maxGroups), Dim3.of(128), 0, s,
+            int maxRows, DeviceMemory y, int inter, int hidden, boolean splitK, CudaStream s) {
+        CudaFunction f = splitK ? expertDownMmaSplitK : expertDownMma;
+        int featuresPerBlock = splitK ? 16 : 64;
+        f.launch(Dim3.of((hidden + featuresPerBlock - 1) / featuresPerBlock, maxGroups), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
                         .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows).i32(maxRows).ptr(y)
                         .i32(inter).i32(hidden));
@@ -235,8 +270,12 @@ final class StepKernels implements AutoCloseable {
     void expertCombine(DeviceMemory y, DeviceMemory slotRow, DeviceMemory weights, @Nullable DeviceMemory shared,
             @Nullable DeviceMemory gateLogit, DeviceMemory realTokens, DeviceMemory out, int tokens, int topK,
             int hidden, CudaStream s) {
-        expertCombine.launch(Dim3.of(tokens), Dim3.of(256), 0, s, new KernelArgs().ptr(y).ptr(slotRow).ptr(weights)
-                .ptr(shared).ptr(gateLogit).ptr(realTokens).ptr(out).i32(topK).i32(hidden));
+        if (topK > 32) {
+            throw new IllegalArgumentException("expert_combine takes at most 32 experts per token, got " + topK);
+        }
+        expertCombine.launch(new Dim3(tokens, (hidden + 255) / 256, 1), Dim3.of(256), 0, s,
+                new KernelArgs().ptr(y).ptr(slotRow).ptr(weights)
+                        .ptr(shared).ptr(gateLogit).ptr(realTokens).ptr(out).i32(topK).i32(hidden));
     }
 
     /** Most rows {@link #gemv} takes. */
@@ -255,6 +294,30 @@ final class StepKernels implements AutoCloseable {
         int variant = 32 - Integer.numberOfLeadingZeros(rows - 1); // 1 -> m1, 2 -> m2, 3..4 -> m4, 5..8 -> m8
         gemv[variant].launch(Dim3.of((n + 3) / 4), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(x).ptr(w).ptr(y).i32(rows).i32(k).i32(n).i32(fp32Output ? 1 : 0));
+    }
+
+    /**
+     * Two or three {@link #gemv}s of the same input {@code x} in one launch, bf16 outputs: {@code y[i] = x · w[i]ᵀ}
+     * with {@code w[i] [n[i], k]}. Each output is computed exactly as by {@link #gemv}.
+     */
+    void gemvShared(DeviceMemory x, DeviceMemory[] w, DeviceMemory[] y, int[] n, int rows, int k, CudaStream s) {
+        if (w.length < 2 || w.length > 3 || y.length != w.length || n.length != w.length) {
+            throw new IllegalArgumentException("gemvShared takes 2 or 3 weights, got " + w.length);
+        }
+        long addresses = x.address();
+        for (DeviceMemory m : w) {
+            addresses |= m.address();
+        }
+        if (rows < 1 || rows > GEMV_MAX_ROWS || k % 8 != 0 || (addresses & 15) != 0) {
+            throw new IllegalArgumentException("gemv takes 1.." + GEMV_MAX_ROWS + " rows, k % 8 == 0 and 16-byte "
+                    + "aligned inputs; got " + rows + " rows, k " + k);
+        }
+        int variant = 32 - Integer.numberOfLeadingZeros(rows - 1);
+        boolean three = w.length == 3;
+        int blocks = (n[0] + 3) / 4 + (n[1] + 3) / 4 + (three ? (n[2] + 3) / 4 : 0);
+        gemv3[variant].launch(Dim3.of(blocks), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(x).ptr(w[0]).ptr(w[1]).ptr(three ? w[2] : null).ptr(y[0]).ptr(y[1])
+                        .ptr(three ? y[2] : null).i32(n[0]).i32(n[1]).i32(three ? n[2] : 0).i32(rows).i32(k));
     }
 
     /** Fills {@code n} bf16 values with the dummy-weight hash of {@code fill} (same values as the CPU's). */

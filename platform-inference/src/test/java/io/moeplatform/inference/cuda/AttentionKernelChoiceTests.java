@@ -31,6 +31,18 @@ class AttentionKernelChoiceTests {
     }
 
     @Test
+    void decodeAttentionSplitsLongContextsIntoPartitionsOfAtMost64Tokens() {
+        // batch 1, 32 query heads: 9 partitions give two blocks per SM; a 2,048-token table needs 32 of 64 tokens
+        assertThat(CudaBackend.decodePartitions(32, 256, H100_SMS)).isEqualTo(8); // 32 tokens each at most
+        assertThat(CudaBackend.decodePartitions(32, 512, H100_SMS)).isEqualTo(9);
+        assertThat(CudaBackend.decodePartitions(32, 2048, H100_SMS)).isEqualTo(32);
+        assertThat(CudaBackend.decodePartitions(32, 32768, H100_SMS)).isEqualTo(64); // capped
+        // a step with two blocks per SM already is not split
+        assertThat(CudaBackend.decodePartitions(64 * 32, 2048, H100_SMS)).isEqualTo(1);
+        assertThat(CudaBackend.decodePartitions(1, 16, H100_SMS)).isEqualTo(1);
+    }
+
+    @Test
     void shapesWithoutAGroupedKernelUseThePerHeadOne() {
         assertThat(MoeKernels.hasGroupedKernel(shape(64, 16, 1, 128))).isFalse(); // 16 query heads per kv head
         assertThat(MoeKernels.hasGroupedKernel(shape(64, 12, 4, 96))).isFalse(); // head dim 96

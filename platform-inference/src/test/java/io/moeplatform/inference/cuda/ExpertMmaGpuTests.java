@@ -42,12 +42,18 @@ class ExpertMmaGpuTests {
         }
     }
 
-    /** tokens, experts, top-k, hidden, expert intermediate size, rows from which the tensor-core kernels take over. */
+    /**
+     * tokens, experts, top-k, hidden, expert intermediate size, rows from which the tensor-core kernels take over,
+     * and whether they split K inside a block (the decode path for steps of up to 4 tokens; also run here with
+     * groups of more than 32 rows, which take several passes through the shared-memory reduction).
+     */
     @ParameterizedTest
-    @CsvSource({"1, 8, 2, 288, 96, 1", "9, 16, 4, 288, 96, 2", "64, 32, 8, 1056, 800, 4", "100, 4, 2, 512, 96, 1",
-            "100, 6, 3, 2048, 768, 16", "40, 4, 2, 64, 32, 1"})
+    @CsvSource({"1, 8, 2, 288, 96, 1, false", "9, 16, 4, 288, 96, 2, false", "64, 32, 8, 1056, 800, 4, false",
+            "100, 4, 2, 512, 96, 1, false", "100, 6, 3, 2048, 768, 16, false", "40, 4, 2, 64, 32, 1, false",
+            "1, 16, 8, 2048, 768, 1, true", "4, 12, 8, 1024, 512, 1, true", "3, 8, 2, 288, 96, 1, true",
+            "100, 4, 2, 512, 800, 1, true", "40, 4, 2, 64, 32, 1, true"})
     void tensorCoreAndCudaCoreKernelsTogetherMatchTheReference(int tokens, int experts, int topK, int hidden,
-            int inter, int mmaRows) {
+            int inter, int mmaRows, boolean splitK) {
         // the router stand-in below draws from the distinct values of e * e / experts: keep top-k within them
         assertThat(IntStream.range(0, experts).map(e -> e * e / experts).distinct().count())
                 .as("distinct experts to draw from").isGreaterThanOrEqualTo(topK);
@@ -93,9 +99,10 @@ class ExpertMmaGpuTests {
         DeviceBuffer xDevice = gpu.bf16(x);
         step.expertGateUp(xDevice, layout, gatePtrs, upPtrs, groups, mmaRows, act, hidden, inter, gpu.stream);
         step.expertGateUpMma(xDevice, layout, gatePtrs, upPtrs, groups, mmaRows, Integer.MAX_VALUE, act, hidden,
-                inter, gpu.stream);
+                inter, splitK, gpu.stream);
         step.expertDown(act, layout, downPtrs, groups, mmaRows, y, inter, hidden, gpu.stream);
-        step.expertDownMma(act, layout, downPtrs, groups, mmaRows, Integer.MAX_VALUE, y, inter, hidden, gpu.stream);
+        step.expertDownMma(act, layout, downPtrs, groups, mmaRows, Integer.MAX_VALUE, y, inter, hidden, splitK,
+                gpu.stream);
 
         float[] gotAct = gpu.readBf16(act, slots * inter);
         float[] expectedAct = new float[slots * inter];

@@ -126,6 +126,71 @@ class MoeRoutingGpuTests {
                 .isLessThanOrEqualTo(4e-3);
     }
 
+    /** tokens, real tokens, experts, top-k, renormalize: the fused launch against moe_router then moe_align. */
+    @ParameterizedTest
+    @CsvSource({"1, 1, 128, 8, true", "8, 5, 64, 8, false", "64, 64, 128, 8, true", "256, 200, 60, 4, false",
+            "33, 33, 256, 8, true"})
+    void routeAndAlignInOneLaunchMatchesTheTwoKernels(int tokens, int real, int experts, int topK,
+            boolean renormalize) {
+        float[] logits = new float[tokens * experts];
+        for (int i = 0; i < logits.length; i++) {
+            logits[i] = (float) gpu.random.nextGaussian() * 2;
+        }
+        if (experts >= 8) {
+            logits[3] = logits[5]; // a tie: the lower expert id wins in both
+        }
+        int slots = tokens * topK;
+        DeviceBuffer input = gpu.f32(logits);
+        DeviceBuffer real32 = gpu.i32(new int[]{real});
+        DeviceBuffer[] ids = {gpu.poisoned(slots * 4L), gpu.poisoned(slots * 4L)};
+        DeviceBuffer[] weights = {gpu.poisoned(slots * 4L), gpu.poisoned(slots * 4L)};
+        MoeLayout[] layouts = new MoeLayout[2];
+        for (int i = 0; i < 2; i++) {
+            layouts[i] = MoeLayout.in(gpu.poisoned(MoeLayout.ints(slots, experts) * 4), slots, experts);
+        }
+        try (MoeKernels router = MoeKernels.load(gpu.context)) {
+            router.moeRouter(input, ids[0], weights[0], tokens, experts, topK, renormalize, gpu.stream);
+        }
+        step.moeAlign(ids[0], real32, topK, experts, layouts[0], null, gpu.stream);
+        step.routeAndAlign(input, ids[1], weights[1], tokens, topK, renormalize, real32, experts, layouts[1], null,
+                gpu.stream);
+        String note = gpu.seedNote();
+        assertThat(gpu.readI32(ids[1], slots)).as("ids" + note).isEqualTo(gpu.readI32(ids[0], slots));
+        assertThat(gpu.readF32(weights[1], slots)).as("weights" + note).isEqualTo(gpu.readF32(weights[0], slots));
+        int groups = gpu.readI32(layouts[0].groupTotal(), 1)[0];
+        assertThat(gpu.readI32(layouts[1].groupTotal(), 1)[0]).as("groups" + note).isEqualTo(groups);
+        assertThat(gpu.readI32(layouts[1].groupExpert(), groups)).isEqualTo(gpu.readI32(layouts[0].groupExpert(),
+                groups));
+        assertThat(gpu.readI32(layouts[1].groupCount(), groups)).isEqualTo(gpu.readI32(layouts[0].groupCount(),
+                groups));
+        int realSlots = real * topK;
+        assertThat(gpu.readI32(layouts[1].rowToken(), realSlots)).as("row -> token" + note)
+                .isEqualTo(gpu.readI32(layouts[0].rowToken(), realSlots));
+        assertThat(gpu.readI32(layouts[1].slotRow(), realSlots)).as("slot -> row" + note)
+                .isEqualTo(gpu.readI32(layouts[0].slotRow(), realSlots));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 3", "4, 3", "8, 2", "3, 2"})
+    void sharedInputGemvIsBitIdenticalToSeparateLaunches(int rows, int count) {
+        int k = 2048;
+        int[] n = count == 3 ? new int[]{4096, 512, 510} : new int[]{1536, 130};
+        DeviceBuffer x = gpu.bf16(gpu.randomBf16(rows * k, 1));
+        DeviceMemory[] w = new DeviceMemory[count];
+        DeviceMemory[] fused = new DeviceMemory[count];
+        for (int i = 0; i < count; i++) {
+            w[i] = gpu.bf16(gpu.randomBf16(n[i] * k, 0.05));
+            fused[i] = gpu.poisoned((long) rows * n[i] * 2);
+        }
+        step.gemvShared(x, w, fused, n, rows, k, gpu.stream);
+        for (int i = 0; i < count; i++) {
+            DeviceBuffer alone = gpu.poisoned((long) rows * n[i] * 2);
+            step.gemv(x, w[i], alone, rows, n[i], k, false, gpu.stream);
+            assertThat(gpu.readBf16(fused[i], rows * n[i])).as("output %d%s", i, gpu.seedNote())
+                    .isEqualTo(gpu.readBf16(alone, rows * n[i]));
+        }
+    }
+
     @ParameterizedTest
     @CsvSource({"MATRIX, 768, 2048", "EMBEDDING, 1000, 64", "NORM, 1, 4096", "BIAS, 1, 333"})
     void generatesTheSameDummyWeightsAsTheHost(TensorSpec.Role role, long rows, long columns) {
