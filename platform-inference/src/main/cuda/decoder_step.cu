@@ -315,18 +315,31 @@ extern "C" __global__ void expert_combine(const bf16* __restrict__ y, const int*
 //   x = bf16( w * bf16( x / sqrt(mean(x^2) + eps) ) )                  (w = q_norm or k_norm, [D]; skipped if null)
 //   c = cos[pos, i], s = sin[pos, i]   (pos = positions[t]; tables [max_pos, D/2] fp32, as rope_rows)
 //   x'[i] = bf16(x[i] c - x[i + D/2] s),   x'[i + D/2] = bf16(x[i + D/2] c + x[i] s),   i < D/2
-// One warp per head vector, lane l owns pairs i = l, l + 32, ...; grid = ceil(tokens * (q_heads + kv_heads) / 4),
-// block = 128. D even, D <= 512.
+// With k_cache given (then v, slots, v_cache too) it also does kv_write's work: the rotated k heads and the v heads
+// (kv_heads more warps) go to the paged pool at slots[t] (slot < 0: a padding token, not stored), which saves that
+// launch in every layer of a decode step.
+// One warp per head vector, lane l owns pairs i = l, l + 32, ...; grid = ceil(tokens * heads / 4) with heads =
+// q_heads + kv_heads (+ kv_heads for the v heads when storing), block = 128. D even, D <= 512.
 extern "C" __global__ void __launch_bounds__(128)
 qk_norm_rope(bf16* q, bf16* k, const int* __restrict__ positions, const float* __restrict__ cos_t,
              const float* __restrict__ sin_t, const bf16* __restrict__ q_norm, const bf16* __restrict__ k_norm,
-             int q_heads, int kv_heads, int head_dim, int tokens, float eps) {
+             int q_heads, int kv_heads, int head_dim, int tokens, float eps, const bf16* __restrict__ v,
+             const int* __restrict__ slots, bf16* __restrict__ k_cache, bf16* __restrict__ v_cache) {
     grid_dependency_sync();
     const int lane = threadIdx.x & 31;
-    const int heads = q_heads + kv_heads;
+    const bool store = k_cache != nullptr;
+    const int heads = q_heads + kv_heads + (store ? kv_heads : 0);
     const long long wid = blockIdx.x * 4LL + (threadIdx.x >> 5);
     if (wid >= (long long)tokens * heads) return;
     const int t = (int)(wid / heads), h = (int)(wid % heads);
+    const long long kv_dim = (long long)kv_heads * head_dim;
+    const int slot = store ? slots[t] : -1;
+    if (h >= q_heads + kv_heads) {  // a v head: copied to the pool as it is
+        if (slot < 0) return;
+        const long long off = (long long)(h - q_heads - kv_heads) * head_dim;
+        for (int i = lane; i < head_dim; i += 32) v_cache[slot * kv_dim + off + i] = v[t * kv_dim + off + i];
+        return;
+    }
     const bool is_q = h < q_heads;
     bf16* x = is_q ? q + ((long long)t * q_heads + h) * head_dim
                    : k + ((long long)t * kv_heads + (h - q_heads)) * head_dim;
@@ -358,8 +371,14 @@ qk_norm_rope(bf16* q, bf16* k, const int* __restrict__ positions, const float* _
         const int i = lane + 32 * j;
         if (i < half) {
             const float c = cos_t[p + i], s = sin_t[p + i];
-            x[i] = to_bf16(a[j] * c - b[j] * s);
-            x[i + half] = to_bf16(b[j] * c + a[j] * s);
+            const bf16 lo = to_bf16(a[j] * c - b[j] * s), hi = to_bf16(b[j] * c + a[j] * s);
+            x[i] = lo;
+            x[i + half] = hi;
+            if (!is_q && slot >= 0) {
+                bf16* dst = k_cache + slot * kv_dim + (long long)(h - q_heads) * head_dim;
+                dst[i] = lo;
+                dst[i + half] = hi;
+            }
         }
     }
 }

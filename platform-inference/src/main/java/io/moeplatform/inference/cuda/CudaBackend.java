@@ -75,9 +75,11 @@ final class CudaBackend implements DeepSeekBackend {
     private final int mmaExpertRows = Integer.getInteger("moe.cuda.mmaExpertRows", 1);
     /**
      * Steps of at most this many tokens run the tensor-core expert kernels with split K ({@code expert_mma.cu}); a
-     * power of two, so that a step and its padded graph bucket agree. 0 turns it off.
+     * power of two, so that a step and its padded graph bucket agree. 0 turns it off. Measured on an H100 (tok/s,
+     * split vs not): olmoe b1 525 / 503, b4 1,169 / 1,057, b8 1,564 / 1,476; qwen3 b1 199 / 195, b4 402 / 374, b8
+     * 517 / 502.
      */
-    private final int splitKTokens = Integer.getInteger("moe.cuda.splitKTokens", 4);
+    private final int splitKTokens = Integer.getInteger("moe.cuda.splitKTokens", 8);
     /**
      * Prefill chunks attend with the tiled kernel (each K/V row read once per 64 query rows of a sequence) instead of
      * step_attention (once per query row); {@code -Dmoe.cuda.prefillTiled=false} goes back for comparison.
@@ -98,15 +100,17 @@ final class CudaBackend implements DeepSeekBackend {
     /**
      * Operations held back so that the next one can take them into its launch, with the same math and roundings: a
      * residual {@code add} becomes the residual input of the following RMSNorm of the same tensor (rmsnorm's fused
-     * residual), per-head q/k RMSNorms plus the RoPE of q and k become one {@code qk_norm_rope}, and up to three
-     * GEMV-sized linear layers of the same input (q, k, v) become one {@code gemv3} launch. Any other operation
-     * launches what is pending first ({@link #flushPending}).
+     * residual), per-head q/k RMSNorms plus the RoPE of q and k become one {@code qk_norm_rope}, which also stores k
+     * and v in the KV pool when the attention of the same q and k follows, and up to three GEMV-sized linear layers
+     * of the same input (q, k, v) become one {@code gemv3} launch. Any other operation launches what is pending
+     * first ({@link #flushPending}).
      */
     private final boolean fuse = Boolean.parseBoolean(System.getProperty("moe.cuda.fuse", "true"));
     private @Nullable PendingAdd pendingAdd;
     private final List<PendingNorm> pendingNorms = new ArrayList<>(2);
     private @Nullable PendingRotary pendingRotary;
     private final List<PendingLinear> pendingLinears = new ArrayList<>(3);
+    private @Nullable PendingQkRope pendingQkRope;
     private final DecodeGraphs graphs;
     private DecodeGraphs.Mode mode = DecodeGraphs.Mode.EAGER;
     private DecodeGraphs.@Nullable Key graphKey;
@@ -148,6 +152,10 @@ final class CudaBackend implements DeepSeekBackend {
     private record PendingRotary(Tensor x, int headDim, RotaryEmbedding rope) {}
 
     private record PendingLinear(Tensor x, CudaWeight weight, Tensor out) {}
+
+    /** A fused q/k norm + RoPE held until the attention, which may let it store k and v in the KV pool too. */
+    private record PendingQkRope(Tensor q, Tensor k, DeviceBuffer cos, DeviceBuffer sin, @Nullable DeviceMemory qNorm,
+            @Nullable DeviceMemory kNorm, int headDim, float eps) {}
 
     /**
      * One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each; for a latent (MLA) shape
@@ -332,6 +340,7 @@ final class CudaBackend implements DeepSeekBackend {
         pendingNorms.clear();
         pendingRotary = null;
         pendingLinears.clear();
+        pendingQkRope = null;
         this.batch = batch;
         slices = batch.slices();
         realTokens = batch.tokenCount();
@@ -523,7 +532,7 @@ final class CudaBackend implements DeepSeekBackend {
         if (!launches()) {
             return;
         }
-        flushLinears();
+        flushHeld();
         if (pendingAdd != null && pendingAdd.acc() == x && groupSize == x.columns() && out != pendingAdd.x()) {
             // x += delta, then out = norm(x): rmsnorm with x as its residual stream
             moeKernels.rmsNorm(act(pendingAdd.x()), act(x), ((CudaWeight) weight).memory(), act(out), tokens,
@@ -550,7 +559,7 @@ final class CudaBackend implements DeepSeekBackend {
 
     /** Launches the operations held back for fusion, in their order (see {@link #fuse}). */
     private void flushPending() {
-        flushLinears();
+        flushHeld();
         if (pendingAdd != null) {
             kernels.add(act(pendingAdd.acc()), act(pendingAdd.x()), (long) tokens * pendingAdd.acc().columns(),
                     stream);
@@ -598,7 +607,7 @@ final class CudaBackend implements DeepSeekBackend {
         if (!launches()) {
             return;
         }
-        flushLinears();
+        flushHeld();
         if (pendingAdd == null && fuse && headDim % 2 == 0 && headDim <= StepKernels.QK_ROPE_MAX_HEAD_DIM
                 && pendingNorms.stream().allMatch(n -> n.groupSize() == headDim)) {
             if (pendingRotary == null) {
@@ -632,14 +641,29 @@ final class CudaBackend implements DeepSeekBackend {
         }
         float eps = qNorm != null ? qNorm.eps() : kNorm != null ? kNorm.eps() : 0f;
         DeviceBuffer[] cs = rotaryTables.computeIfAbsent(rope, r -> rotaryTable(r, headDim));
-        kernels.qkNormRope(act(q), act(k), stepInts(1, tokens), cs[0], cs[1],
-                qNorm == null ? null : ((CudaWeight) qNorm.weight()).memory(),
-                kNorm == null ? null : ((CudaWeight) kNorm.weight()).memory(), q.columns() / headDim,
-                k.columns() / headDim, headDim, tokens, eps, stream);
         pendingNorms.clear();
         pendingRotary = null;
-        mark("q/k norm + rope");
+        pendingQkRope = new PendingQkRope(q, k, cs[0], cs[1],
+                qNorm == null ? null : ((CudaWeight) qNorm.weight()).memory(),
+                kNorm == null ? null : ((CudaWeight) kNorm.weight()).memory(), headDim, eps);
         return true;
+    }
+
+    /** Launches the held q/k norm + RoPE; with {@code store} it also writes k and v to the KV pool. */
+    private void launchQkRope(PendingQkRope p, StepKernels.@Nullable KvStore store) {
+        pendingQkRope = null;
+        kernels.qkNormRope(act(p.q()), act(p.k()), stepInts(1, tokens), p.cos(), p.sin(), p.qNorm(), p.kNorm(),
+                p.q().columns() / p.headDim(), p.k().columns() / p.headDim(), p.headDim(), tokens, p.eps(), store,
+                stream);
+        mark(store == null ? "q/k norm + rope" : "q/k norm + rope + kv write");
+    }
+
+    /** Launches the operations that other operations' fusion conditions do not look at: linears, q/k RoPE. */
+    private void flushHeld() {
+        flushLinears();
+        if (pendingQkRope != null) {
+            launchQkRope(pendingQkRope, null);
+        }
     }
 
     private void launchRotary(Tensor x, int headDim, RotaryEmbedding rope) {
@@ -677,16 +701,24 @@ final class CudaBackend implements DeepSeekBackend {
         if (!launches()) {
             return;
         }
-        flushPending();
         KvPool pool = requireKv();
         int kvDim = shape.kvHeads() * shape.headDim();
         if (shape.headDim() > 256 || shape.headDim() % 2 != 0) {
             throw new IllegalArgumentException("the CUDA backend supports even head sizes up to 256, got "
                     + shape.headDim());
         }
-        kernels.kvWrite(act(k), act(v), stepInts(2, tokens), pool.keys()[layer], pool.values()[layer], kvDim, tokens,
-                stream);
-        mark("kv write");
+        PendingQkRope rope = pendingQkRope;
+        if (rope != null && rope.q() == q && rope.k() == k && rope.headDim() == shape.headDim()
+                && k.columns() == kvDim && v.columns() == kvDim && pendingLinears.isEmpty()) {
+            launchQkRope(rope, new StepKernels.KvStore(act(v), stepInts(2, tokens), pool.keys()[layer],
+                    pool.values()[layer]));
+            flushPending();
+        } else {
+            flushPending();
+            kernels.kvWrite(act(k), act(v), stepInts(2, tokens), pool.keys()[layer], pool.values()[layer], kvDim,
+                    tokens, stream);
+            mark("kv write");
+        }
         if (decodeStep && shape.headDim() % 32 == 0) {
             decodeAttention(layer, q, shape, out);
         } else if (prefillTiles > 0 && shape.headDim() % 8 == 0

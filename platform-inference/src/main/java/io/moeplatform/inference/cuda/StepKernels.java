@@ -102,18 +102,27 @@ final class StepKernels implements AutoCloseable {
      * Per-head RMSNorm (when qNorm / kNorm [headDim] are given) and RoPE in place on every head of q
      * [tokens, qHeads * headDim] and k [tokens, kvHeads * headDim], one launch (qk_norm_rope).
      */
+    /**
+     * Per-head q/k RMSNorm and RoPE in place (decoder_step.cu {@code qk_norm_rope}); with {@code kCache} given it
+     * also stores the rotated k heads and the v heads at {@code slots} in the paged pool, as {@link #kvWrite} does.
+     */
     void qkNormRope(DeviceMemory q, DeviceMemory k, DeviceMemory positions, DeviceMemory cos, DeviceMemory sin,
             @Nullable DeviceMemory qNorm, @Nullable DeviceMemory kNorm, int qHeads, int kvHeads, int headDim,
-            int tokens, float eps, CudaStream s) {
+            int tokens, float eps, @Nullable KvStore store, CudaStream s) {
         if (headDim % 2 != 0 || headDim > QK_ROPE_MAX_HEAD_DIM) {
             throw new IllegalArgumentException("qk_norm_rope takes even head sizes up to " + QK_ROPE_MAX_HEAD_DIM
                     + ", got " + headDim);
         }
-        long warps = (long) tokens * (qHeads + kvHeads);
+        long warps = (long) tokens * (qHeads + kvHeads + (store != null ? kvHeads : 0));
         qkNormRope.launch(Dim3.of((int) ((warps + 3) / 4)), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(q).ptr(k).ptr(positions).ptr(cos).ptr(sin).ptr(qNorm).ptr(kNorm).i32(qHeads)
-                        .i32(kvHeads).i32(headDim).i32(tokens).f32(eps));
+                        .i32(kvHeads).i32(headDim).i32(tokens).f32(eps).ptr(store == null ? null : store.v())
+                        .ptr(store == null ? null : store.slots()).ptr(store == null ? null : store.kCache())
+                        .ptr(store == null ? null : store.vCache()));
     }
+
+    /** Where {@link #qkNormRope} stores a step's k and v rows: v [tokens, kv dim], slots [tokens], one layer's pool. */
+    record KvStore(DeviceMemory v, DeviceMemory slots, DeviceMemory kCache, DeviceMemory vCache) {}
 
     void kvWrite(DeviceMemory k, DeviceMemory v, DeviceMemory slots, DeviceMemory kCache, DeviceMemory vCache,
             int kvDim, int tokens, CudaStream s) {

@@ -44,7 +44,7 @@ class ExpertMmaGpuTests {
 
     /**
      * tokens, experts, top-k, hidden, expert intermediate size, rows from which the tensor-core kernels take over,
-     * and whether they split K inside a block (the decode path for steps of up to 4 tokens; also run here with
+     * and whether they split K inside a block (the decode path for steps of up to 8 tokens; also run here with
      * groups of more than 32 rows, which take several passes through the shared-memory reduction).
      */
     @ParameterizedTest

@@ -170,6 +170,55 @@ class MoeRoutingGpuTests {
                 .isEqualTo(gpu.readI32(layouts[0].slotRow(), realSlots));
     }
 
+    /** tokens, query heads, kv heads, head dim, q/k norm weights given. */
+    @ParameterizedTest
+    @CsvSource({"1, 32, 4, 128, true", "5, 16, 16, 64, false", "8, 8, 2, 16, true"})
+    void qkNormRopeStoringKvMatchesTheSeparateKvWrite(int tokens, int qHeads, int kvHeads, int headDim,
+            boolean norms) {
+        int maxPositions = 64;
+        int kvDim = kvHeads * headDim;
+        int poolSlots = 3 * tokens + 5;
+        float[] q = gpu.randomBf16(tokens * qHeads * headDim, 1);
+        float[] k = gpu.randomBf16(tokens * kvDim, 1);
+        float[] v = gpu.randomBf16(tokens * kvDim, 1);
+        float[] cos = new float[maxPositions * headDim / 2];
+        float[] sin = new float[cos.length];
+        for (int i = 0; i < cos.length; i++) {
+            cos[i] = (float) Math.cos(i * 0.37);
+            sin[i] = (float) Math.sin(i * 0.37);
+        }
+        int[] positions = new int[tokens];
+        int[] slots = new int[tokens];
+        for (int t = 0; t < tokens; t++) {
+            positions[t] = gpu.random.nextInt(maxPositions);
+            slots[t] = t == tokens - 1 && tokens > 1 ? -1 : 3 * t + 1; // the last one a padding token
+        }
+        DeviceBuffer qNorm = norms ? gpu.bf16(gpu.randomBf16(headDim, 1)) : null;
+        DeviceBuffer kNorm = norms ? gpu.bf16(gpu.randomBf16(headDim, 1)) : null;
+        DeviceBuffer vDev = gpu.bf16(v);
+        DeviceBuffer pos = gpu.i32(positions);
+        DeviceBuffer slotDev = gpu.i32(slots);
+        DeviceBuffer cosDev = gpu.f32(cos);
+        DeviceBuffer sinDev = gpu.f32(sin);
+        DeviceBuffer[] qs = {gpu.bf16(q), gpu.bf16(q)};
+        DeviceBuffer[] ks = {gpu.bf16(k), gpu.bf16(k)};
+        DeviceBuffer[] kCaches = {gpu.poisoned(poolSlots * kvDim * 2L), gpu.poisoned(poolSlots * kvDim * 2L)};
+        DeviceBuffer[] vCaches = {gpu.poisoned(poolSlots * kvDim * 2L), gpu.poisoned(poolSlots * kvDim * 2L)};
+        step.qkNormRope(qs[0], ks[0], pos, cosDev, sinDev, qNorm, kNorm, qHeads, kvHeads, headDim, tokens, 1e-6f,
+                null, gpu.stream);
+        step.kvWrite(ks[0], vDev, slotDev, kCaches[0], vCaches[0], kvDim, tokens, gpu.stream);
+        step.qkNormRope(qs[1], ks[1], pos, cosDev, sinDev, qNorm, kNorm, qHeads, kvHeads, headDim, tokens, 1e-6f,
+                new StepKernels.KvStore(vDev, slotDev, kCaches[1], vCaches[1]), gpu.stream);
+        String note = gpu.seedNote();
+        assertThat(gpu.readBf16(qs[1], q.length)).as("q" + note).isEqualTo(gpu.readBf16(qs[0], q.length));
+        assertThat(gpu.readBf16(ks[1], k.length)).as("k" + note).isEqualTo(gpu.readBf16(ks[0], k.length));
+        int cacheValues = poolSlots * kvDim; // untouched slots keep the poison in both
+        assertThat(gpu.readBf16(kCaches[1], cacheValues)).as("k cache" + note)
+                .isEqualTo(gpu.readBf16(kCaches[0], cacheValues));
+        assertThat(gpu.readBf16(vCaches[1], cacheValues)).as("v cache" + note)
+                .isEqualTo(gpu.readBf16(vCaches[0], cacheValues));
+    }
+
     @ParameterizedTest
     @CsvSource({"1, 3", "4, 3", "8, 2", "3, 2"})
     void sharedInputGemvIsBitIdenticalToSeparateLaunches(int rows, int count) {
