@@ -36,6 +36,21 @@ __device__ __forceinline__ float warp_max(float v) {
     return v;
 }
 
+// Reads DL contiguous bf16 values as fp32: one (2*DL)-byte load when DL is a power of two (p must then be 2*DL-byte
+// aligned), DL 2-byte loads otherwise.
+template <int DL>
+__device__ __forceinline__ void load_bf16s(const bf16* p, float (&out)[DL]) {
+    if constexpr ((DL & (DL - 1)) == 0) {
+        struct alignas(2 * DL) Row { bf16 v[DL]; };
+        const Row r = *reinterpret_cast<const Row*>(p);
+#pragma unroll
+        for (int j = 0; j < DL; j++) out[j] = to_f32(r.v[j]);
+    } else {
+#pragma unroll
+        for (int j = 0; j < DL; j++) out[j] = to_f32(p[j]);
+    }
+}
+
 // Sum over the whole block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
 __device__ __forceinline__ float block_sum(float v) {
     __shared__ float partial[32];

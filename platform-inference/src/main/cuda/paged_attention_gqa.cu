@@ -12,14 +12,6 @@
 // 4 warps are merged in shared memory. The caches must be 2*DL-byte aligned (cuMemAlloc gives 256).
 // grid = (num_kv_heads, seqs, partitions), block = 128 threads; G <= 8.
 template <int DL>
-__device__ __forceinline__ void load_row(const bf16* p, float (&out)[DL]) {
-    struct alignas(2 * DL) Row { bf16 v[DL]; };
-    const Row r = *reinterpret_cast<const Row*>(p);
-#pragma unroll
-    for (int j = 0; j < DL; j++) out[j] = to_f32(r.v[j]);
-}
-
-template <int DL>
 __device__ __forceinline__ void paged_attention_gqa_body(
         const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
         const int* __restrict__ block_tables, const int* __restrict__ seq_lens, bf16* __restrict__ out,
@@ -38,7 +30,7 @@ __device__ __forceinline__ void paged_attention_gqa_body(
 #pragma unroll
     for (int g = 0; g < GQA_MAX_GROUP; g++) {
         if (g < G) {
-            load_row<DL>(q + b * q_stride + (long long)(kvh * G + g) * D + lane * DL, qv[g]);
+            load_bf16s<DL>(q + b * q_stride + (long long)(kvh * G + g) * D + lane * DL, qv[g]);
         }
 #pragma unroll
         for (int j = 0; j < DL; j++) {
@@ -57,8 +49,8 @@ __device__ __forceinline__ void paged_attention_gqa_body(
             const int t = min(t0 + i, end - 1);  // past the end: reload the last row, masked below
             const long long slot = (long long)table[t / block_size] * block_size + t % block_size;
             const long long off = slot * token_stride + (long long)kvh * D + lane * DL;
-            load_row<DL>(k_cache + off, kf[i]);
-            load_row<DL>(v_cache + off, vf[i]);
+            load_bf16s<DL>(k_cache + off, kf[i]);
+            load_bf16s<DL>(v_cache + off, vf[i]);
         }
 #pragma unroll
         for (int g = 0; g < GQA_MAX_GROUP; g++) {

@@ -894,29 +894,19 @@ final class CudaBackend implements DeepSeekBackend {
         DeviceBuffer logits = device("moe.logits", (long) maxTokens * experts * 4);
         DeviceBuffer ids = device("moe.ids", (long) maxTokens * k * 4);
         DeviceBuffer weights = device("moe.weights", (long) maxTokens * k * 4);
-        matmul(act(x), router.memory(), logits, tokens, experts, hidden, true);
-        mark("moe router gemm");
         // rows grouped by expert (ascending), tokens ascending inside a group: on the device, no host round trip
         MoeLayout layout = MoeLayout.in(device("moe.layout", MoeLayout.ints((long) maxTokens * k, experts) * 4),
                 slots, experts);
-        if (deepSeekRouting == null && fuse && tokens <= StepKernels.ROUTE_ALIGN_MAX_TOKENS) {
-            kernels.routeAndAlign(logits, ids, weights, tokens, k, moe.normalizeTopK(), realTokenCount(), experts,
-                    layout, expertsTouched, stream);
-            mark("moe router top-k + align");
+        if (deepSeekRouting == null && fuse && experts <= 256 && k <= 32 && gemvFits(act(x), router.memory(), hidden)) {
+            // decode: the router GEMV, top-k and grouping in one launch (its last block routes)
+            kernels.routerRouteAlign(act(x), router.memory(), logits, ids, weights, tokens, hidden, k,
+                    moe.normalizeTopK(), realTokenCount(), experts, layout, expertsTouched,
+                    zeroedDevice("moe.router.counter", 4), stream);
+            mark("moe router gemm + top-k + align");
         } else {
-            if (deepSeekRouting != null) {
-                DeviceBuffer bias = correctionBias == null ? null : fp32Vectors.get(correctionBias);
-                if (correctionBias != null && bias == null) {
-                    throw new IllegalStateException(
-                            "the correction bias has no fp32 copy (loaded under another name?)");
-                }
-                deepSeek().route(logits, bias, ids, weights, deepSeekRouting, experts, tokens, stream);
-            } else {
-                moeKernels.moeRouter(logits, ids, weights, tokens, experts, k, moe.normalizeTopK(), stream);
-            }
-            mark("moe router top-k");
-            kernels.moeAlign(ids, realTokenCount(), k, experts, layout, expertsTouched, stream);
-            mark("moe align");
+            matmul(act(x), router.memory(), logits, tokens, experts, hidden, true);
+            mark("moe router gemm");
+            route(logits, ids, weights, layout, k, experts, moe, deepSeekRouting, correctionBias);
         }
         DeviceBuffer activated = device("moe.act", (long) maxTokens * k * inter * 2);
         DeviceBuffer y = device("moe.y", (long) maxTokens * k * hidden * 2);
@@ -974,6 +964,29 @@ final class CudaBackend implements DeepSeekBackend {
         kernels.expertCombine(y, layout.slotRow(), weights, shared, sharedGate, realTokenCount(), act(out), tokens, k,
                 hidden, stream);
         mark("moe combine");
+    }
+
+    /** Top-k of the router's logits (or DeepSeekMoE's routing) and the grouping of the slots by expert. */
+    private void route(DeviceBuffer logits, DeviceBuffer ids, DeviceBuffer weights, MoeLayout layout, int k,
+            int experts, MoeWeights moe, @Nullable ExpertRouting deepSeekRouting, @Nullable Tensor correctionBias) {
+        if (deepSeekRouting == null && fuse && tokens <= StepKernels.ROUTE_ALIGN_MAX_TOKENS) {
+            kernels.routeAndAlign(logits, ids, weights, tokens, k, moe.normalizeTopK(), realTokenCount(), experts,
+                    layout, expertsTouched, stream);
+            mark("moe router top-k + align");
+            return;
+        }
+        if (deepSeekRouting != null) {
+            DeviceBuffer bias = correctionBias == null ? null : fp32Vectors.get(correctionBias);
+            if (correctionBias != null && bias == null) {
+                throw new IllegalStateException("the correction bias has no fp32 copy (loaded under another name?)");
+            }
+            deepSeek().route(logits, bias, ids, weights, deepSeekRouting, experts, tokens, stream);
+        } else {
+            moeKernels.moeRouter(logits, ids, weights, tokens, experts, k, moe.normalizeTopK(), stream);
+        }
+        mark("moe router top-k");
+        kernels.moeAlign(ids, realTokenCount(), k, experts, layout, expertsTouched, stream);
+        mark("moe align");
     }
 
     /** Experts with at least {@code expertGemmRows} rows: gather their rows, then cuBLAS GEMMs into act/y rows. */

@@ -217,6 +217,16 @@ public final class MoeKernels implements AutoCloseable {
         if (grouped && ((kCache.address() | vCache.address()) & 15) != 0) {
             throw new IllegalArgumentException("the grouped attention kernel needs 16-byte aligned K/V caches");
         }
+        int lanes = s.headDim() / 32; // head dims per lane, loaded with one (2 x lanes)-byte read when a power of two
+        long rowAlignment = Integer.bitCount(lanes) == 1 ? 2L * lanes : 2;
+        if (!grouped && (s.headDim() % 32 != 0 || s.headDim() > 256)) {
+            throw new IllegalArgumentException("paged decode attention needs a head dim that is a multiple of 32 up to"
+                    + " 256, got " + s.headDim());
+        }
+        if (((q.address() | kCache.address() | vCache.address() | 2 * s.queryStride()) & (rowAlignment - 1)) != 0) {
+            throw new IllegalArgumentException("paged decode attention with head dim " + s.headDim() + " needs q, its"
+                    + " row stride and the K/V caches " + rowAlignment + "-byte aligned");
+        }
         need(q, ((s.sequences() - 1) * s.queryStride() + (long) s.queryHeads() * s.headDim()) * 2, "q");
         need(blockTables, (long) s.sequences() * s.maxBlocksPerSequence() * 4, "blockTables");
         need(sequenceLengths, s.sequences() * 4L, "sequenceLengths");

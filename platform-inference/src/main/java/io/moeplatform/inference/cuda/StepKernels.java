@@ -40,6 +40,7 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction fillRandom;
     private final CudaFunction[] gemv = new CudaFunction[4];
     private final CudaFunction[] gemv3 = new CudaFunction[4];
+    private final CudaFunction[] routerRouteAlign = new CudaFunction[4];
 
     StepKernels(CudaContext context) {
         KernelImage image = KernelImage.read(CudaSettings.DEFAULT_KERNEL_RESOURCE);
@@ -70,6 +71,7 @@ final class StepKernels implements AutoCloseable {
         for (int i = 0; i < gemv.length; i++) {
             gemv[i] = module.function("gemv_bf16_m" + (1 << i));
             gemv3[i] = module.function("gemv3_bf16_m" + (1 << i));
+            routerRouteAlign[i] = module.function("moe_router_route_align_m" + (1 << i));
         }
     }
 
@@ -219,6 +221,29 @@ final class StepKernels implements AutoCloseable {
                         .i32(renormalize ? 1 : 0).ptr(realTokens).ptr(layout.rowToken()).ptr(layout.slotRow())
                         .ptr(layout.groupExpert()).ptr(layout.groupStart()).ptr(layout.groupCount())
                         .ptr(layout.groupTotal()).ptr(touched));
+    }
+
+    /**
+     * The router's linear layer ({@code logits [tokens, experts] fp32 = x [tokens, k] · router [experts, k]ᵀ}) and
+     * {@link #routeAndAlign} on its logits in one launch, for steps of at most {@link #GEMV_MAX_ROWS} tokens: the
+     * last of its blocks to finish routes and groups (moe_router_route_align in router.cu). {@code counter} is one
+     * int, zero before the launch and left zero. k % 8 == 0, x and the router 16-byte aligned.
+     */
+    void routerRouteAlign(DeviceMemory x, DeviceMemory router, DeviceMemory logits, DeviceMemory ids,
+            DeviceMemory weights, int tokens, int k, int topK, boolean renormalize, DeviceMemory realTokens,
+            int experts, MoeLayout layout, @Nullable DeviceMemory touched, DeviceMemory counter, CudaStream s) {
+        if (experts < 1 || experts > 256 || topK < 1 || topK > 32 || topK > experts || tokens < 1
+                || tokens > GEMV_MAX_ROWS || k % 8 != 0 || ((x.address() | router.address()) & 15) != 0) {
+            throw new IllegalArgumentException("moe_router_route_align takes up to 256 experts, top-k up to 32, 1.."
+                    + GEMV_MAX_ROWS + " tokens, k % 8 == 0 and 16-byte aligned inputs; got " + experts + "/" + topK
+                    + "/" + tokens + ", k " + k);
+        }
+        int variant = 32 - Integer.numberOfLeadingZeros(tokens - 1);
+        routerRouteAlign[variant].launch(Dim3.of((experts + 3) / 4), Dim3.of(1024), 0, s,
+                new KernelArgs().ptr(x).ptr(router).ptr(logits).ptr(ids).ptr(weights).i32(tokens).i32(k)
+                        .i32(experts).i32(topK).i32(renormalize ? 1 : 0).ptr(realTokens).ptr(layout.rowToken())
+                        .ptr(layout.slotRow()).ptr(layout.groupExpert()).ptr(layout.groupStart())
+                        .ptr(layout.groupCount()).ptr(layout.groupTotal()).ptr(touched).ptr(counter));
     }
 
     /**

@@ -170,6 +170,59 @@ class MoeRoutingGpuTests {
                 .isEqualTo(gpu.readI32(layouts[0].slotRow(), realSlots));
     }
 
+    /**
+     * tokens, real tokens, experts, top-k, hidden, renormalize: the router GEMV fused with top-k and grouping. Its
+     * logits match the reference GEMV (fp32, 1e-5 relative; the sum order differs from gemv's), and its choices and
+     * grouping are exactly moe_route_align's on those logits. Two launches check that the counter is left zero.
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 1, 128, 8, 2048, true", "2, 2, 64, 8, 2048, false", "4, 3, 60, 4, 4096, false",
+            "8, 5, 256, 8, 1024, true", "3, 3, 8, 2, 64, false", "1, 1, 128, 8, 10240, true"})
+    void routerGemvWithTopKAndGroupingInOneLaunch(int tokens, int real, int experts, int topK, int hidden,
+            boolean renormalize) {
+        float[] x = gpu.randomBf16(tokens * hidden, 1);
+        float[] w = gpu.randomBf16(experts * hidden, 0.05);
+        float[] expected = ReferenceOps.linear(x, w, tokens, experts, hidden);
+        int slots = tokens * topK;
+        DeviceBuffer xDev = gpu.bf16(x);
+        DeviceBuffer wDev = gpu.bf16(w);
+        DeviceBuffer real32 = gpu.i32(new int[]{real});
+        DeviceBuffer counter = gpu.i32(new int[1]);
+        DeviceBuffer logits = gpu.poisoned((long) tokens * experts * 4);
+        DeviceBuffer[] ids = {gpu.poisoned(slots * 4L), gpu.poisoned(slots * 4L)};
+        DeviceBuffer[] weights = {gpu.poisoned(slots * 4L), gpu.poisoned(slots * 4L)};
+        MoeLayout[] layouts = new MoeLayout[2];
+        for (int i = 0; i < 2; i++) {
+            layouts[i] = MoeLayout.in(gpu.poisoned(MoeLayout.ints(slots, experts) * 4), slots, experts);
+        }
+        String note = gpu.seedNote();
+        for (int launch = 0; launch < 2; launch++) {
+            step.routerRouteAlign(xDev, wDev, logits, ids[1], weights[1], tokens, hidden, topK, renormalize, real32,
+                    experts, layouts[1], null, counter, gpu.stream);
+            assertThat(gpu.readI32(counter, 1)[0]).as("counter left zero" + note).isZero();
+        }
+        float[] fused = gpu.readF32(logits, tokens * experts);
+        assertThat(ReferenceOps.relativeError(fused, expected)).as("logits" + note).isLessThanOrEqualTo(1e-5);
+        step.routeAndAlign(logits, ids[0], weights[0], tokens, topK, renormalize, real32, experts, layouts[0], null,
+                gpu.stream);
+        assertThat(gpu.readI32(ids[1], slots)).as("ids" + note).isEqualTo(gpu.readI32(ids[0], slots));
+        assertThat(gpu.readF32(weights[1], slots)).as("weights" + note).isEqualTo(gpu.readF32(weights[0], slots));
+        int groups = gpu.readI32(layouts[0].groupTotal(), 1)[0];
+        assertThat(groups).as("groups").isPositive();
+        assertThat(gpu.readI32(layouts[1].groupTotal(), 1)[0]).as("groups" + note).isEqualTo(groups);
+        assertThat(gpu.readI32(layouts[1].groupExpert(), groups)).isEqualTo(gpu.readI32(layouts[0].groupExpert(),
+                groups));
+        assertThat(gpu.readI32(layouts[1].groupStart(), groups)).isEqualTo(gpu.readI32(layouts[0].groupStart(),
+                groups));
+        assertThat(gpu.readI32(layouts[1].groupCount(), groups)).isEqualTo(gpu.readI32(layouts[0].groupCount(),
+                groups));
+        int realSlots = real * topK;
+        assertThat(gpu.readI32(layouts[1].rowToken(), realSlots)).as("row -> token" + note)
+                .isEqualTo(gpu.readI32(layouts[0].rowToken(), realSlots));
+        assertThat(gpu.readI32(layouts[1].slotRow(), realSlots)).as("slot -> row" + note)
+                .isEqualTo(gpu.readI32(layouts[0].slotRow(), realSlots));
+    }
+
     /** tokens, query heads, kv heads, head dim, q/k norm weights given. */
     @ParameterizedTest
     @CsvSource({"1, 32, 4, 128, true", "5, 16, 16, 64, false", "8, 8, 2, 16, true"})
