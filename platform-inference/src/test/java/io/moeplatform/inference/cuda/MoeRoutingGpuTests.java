@@ -154,16 +154,24 @@ class MoeRoutingGpuTests {
         step.moeAlign(ids[0], real32, topK, experts, layouts[0], null, gpu.stream);
         step.routeAndAlign(input, ids[1], weights[1], tokens, topK, renormalize, real32, experts, layouts[1], null,
                 gpu.stream);
+        assertSameRouting(ids, weights, layouts, slots, real * topK);
+    }
+
+    /** The routing and grouping in {@code [1]} equal those in {@code [0]}, and there is at least one group. */
+    private void assertSameRouting(DeviceBuffer[] ids, DeviceBuffer[] weights, MoeLayout[] layouts, int slots,
+            int realSlots) {
         String note = gpu.seedNote();
         assertThat(gpu.readI32(ids[1], slots)).as("ids" + note).isEqualTo(gpu.readI32(ids[0], slots));
         assertThat(gpu.readF32(weights[1], slots)).as("weights" + note).isEqualTo(gpu.readF32(weights[0], slots));
         int groups = gpu.readI32(layouts[0].groupTotal(), 1)[0];
+        assertThat(groups).as("groups").isPositive();
         assertThat(gpu.readI32(layouts[1].groupTotal(), 1)[0]).as("groups" + note).isEqualTo(groups);
         assertThat(gpu.readI32(layouts[1].groupExpert(), groups)).isEqualTo(gpu.readI32(layouts[0].groupExpert(),
                 groups));
+        assertThat(gpu.readI32(layouts[1].groupStart(), groups)).isEqualTo(gpu.readI32(layouts[0].groupStart(),
+                groups));
         assertThat(gpu.readI32(layouts[1].groupCount(), groups)).isEqualTo(gpu.readI32(layouts[0].groupCount(),
                 groups));
-        int realSlots = real * topK;
         assertThat(gpu.readI32(layouts[1].rowToken(), realSlots)).as("row -> token" + note)
                 .isEqualTo(gpu.readI32(layouts[0].rowToken(), realSlots));
         assertThat(gpu.readI32(layouts[1].slotRow(), realSlots)).as("slot -> row" + note)
@@ -205,22 +213,7 @@ class MoeRoutingGpuTests {
         assertThat(ReferenceOps.relativeError(fused, expected)).as("logits" + note).isLessThanOrEqualTo(1e-5);
         step.routeAndAlign(logits, ids[0], weights[0], tokens, topK, renormalize, real32, experts, layouts[0], null,
                 gpu.stream);
-        assertThat(gpu.readI32(ids[1], slots)).as("ids" + note).isEqualTo(gpu.readI32(ids[0], slots));
-        assertThat(gpu.readF32(weights[1], slots)).as("weights" + note).isEqualTo(gpu.readF32(weights[0], slots));
-        int groups = gpu.readI32(layouts[0].groupTotal(), 1)[0];
-        assertThat(groups).as("groups").isPositive();
-        assertThat(gpu.readI32(layouts[1].groupTotal(), 1)[0]).as("groups" + note).isEqualTo(groups);
-        assertThat(gpu.readI32(layouts[1].groupExpert(), groups)).isEqualTo(gpu.readI32(layouts[0].groupExpert(),
-                groups));
-        assertThat(gpu.readI32(layouts[1].groupStart(), groups)).isEqualTo(gpu.readI32(layouts[0].groupStart(),
-                groups));
-        assertThat(gpu.readI32(layouts[1].groupCount(), groups)).isEqualTo(gpu.readI32(layouts[0].groupCount(),
-                groups));
-        int realSlots = real * topK;
-        assertThat(gpu.readI32(layouts[1].rowToken(), realSlots)).as("row -> token" + note)
-                .isEqualTo(gpu.readI32(layouts[0].rowToken(), realSlots));
-        assertThat(gpu.readI32(layouts[1].slotRow(), realSlots)).as("slot -> row" + note)
-                .isEqualTo(gpu.readI32(layouts[0].slotRow(), realSlots));
+        assertSameRouting(ids, weights, layouts, slots, real * topK);
     }
 
     /** tokens, query heads, kv heads, head dim, q/k norm weights given. */
