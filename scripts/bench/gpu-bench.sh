@@ -10,6 +10,9 @@
 #                                                                                -> bench-<model>.json / .txt
 #   decode-olmoe, decode-qwen3   decode only at BATCHES (default 1,64) with the JVM options in JVM_OPTS (A/B runs of
 #                 the moe.cuda.* switches)                                      -> decode-<model>[-TAG].txt
+#   profile-olmoe, profile-qwen3   CudaBenchmark with -Dmoe.cuda.profile=true: eager steps, device time per operation
+#                 for the prefill of B x PROMPT_LEN tokens and for decode at PROFILE_BATCHES (32,128)
+#                                                                                -> profile-<model>.txt
 #   peers-olmoe, peers-qwen3   hf_peers.py: `generate` eager at PEER_BATCHES, `generate_batch` for the same
 #                 continuous-batching workloads                                  -> peers-<model>.log
 #   deepseek      the engine's `bench` at the DeepSeek-V2-Lite shape: decode at DS_BATCHES (1,32,128) with the roofline,
@@ -37,7 +40,7 @@ parts=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --part) parts+=("$2"); shift 2 ;;
-    *) echo "usage: gpu-bench.sh --part tests|olmoe|qwen3|decode-olmoe|decode-qwen3|deepseek|peers-olmoe|peers-qwen3|peers-deepseek|check-olmoe|check-qwen3|check-deepseek|merge|quick" >&2
+    *) echo "usage: gpu-bench.sh --part tests|olmoe|qwen3|decode-olmoe|decode-qwen3|profile-olmoe|profile-qwen3|deepseek|peers-olmoe|peers-qwen3|peers-deepseek|check-olmoe|check-qwen3|check-deepseek|merge|quick" >&2
        exit 2 ;;
   esac
 done
@@ -99,6 +102,14 @@ run_decode() { # olmoe|qwen3: decode only at BATCHES (default 1,64), for A/B run
   return "${PIPESTATUS[0]}"
 }
 
+run_profile() { # olmoe|qwen3: where an eager step's device time goes, per operation (prefill and decode)
+  local model=$1 name; name=$(name_of "$1")
+  timeout "$limit" "$java" "${jvm[@]}" -Dmoe.cuda.profile=true -Dbench.batches="${PROFILE_BATCHES:-32,128}" \
+    -Dbench.prompt="${PROMPT_LEN:-128}" -Dbench.steps=4 -Dbench.bandwidth="$bandwidth" -cp "$cp" \
+    io.moeplatform.inference.cuda.CudaBenchmark "$(config_of "$model")" 2>&1 | tee "$out/profile-$name${TAG:+-$TAG}.txt"
+  return "${PIPESTATUS[0]}"
+}
+
 run_bench_deepseek() { # decode and prefill only (the issue's table); no continuous-batching workload
   local name; name=$(name_of deepseek)
   timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli bench --dummy "$(config_of deepseek)" --tokenizer none \
@@ -154,6 +165,7 @@ for part in "${parts[@]}"; do
     tests) run_tests || failed=1 ;;
     olmoe|qwen3) run_bench "$part" || failed=1 ;;
     decode-olmoe|decode-qwen3) run_decode "${part#decode-}" || failed=1 ;;
+    profile-olmoe|profile-qwen3) run_profile "${part#profile-}" || failed=1 ;;
     deepseek) run_bench_deepseek || failed=1 ;;
     peers-olmoe|peers-qwen3|peers-deepseek) run_peers "${part#peers-}" || failed=1 ;;
     check-olmoe|check-qwen3|check-deepseek) run_check "${part#check-}" || failed=1 ;;

@@ -38,6 +38,15 @@ public final class CudaMicroBenchmark {
             System.out.println("device: " + context.info());
             var bench = new CudaMicroBenchmark(context);
             try {
+                String shapes = System.getProperty("micro.attention", "");
+                if (!shapes.isBlank()) { // -Dmicro.attention=SEQSxLEN,...: only decode attention, Qwen3's heads
+                    for (String shape : shapes.split(",")) {
+                        String[] sl = shape.trim().split("x");
+                        bench.attention(Integer.parseInt(sl[0]), 32, 4, 128, 16, Integer.parseInt(sl[1]),
+                                new int[]{0, 64});
+                    }
+                    return;
+                }
                 bench.launchOverhead();
                 bench.copyBandwidth();
                 bench.memoryBoundKernels();
@@ -172,15 +181,15 @@ public final class CudaMicroBenchmark {
         var shape = new PagedAttentionShape(seqs, qHeads, kvHeads, headDim, blockSize, blocksPerSeq,
                 (long) qHeads * headDim, (float) (1 / Math.sqrt(headDim)));
         double kvBytes = 2.0 * seqs * seqLen * kvHeads * headDim * 2;
-        for (boolean grouped : new boolean[]{false, true}) {
+        for (DecodeAttentionKernel kernel : DecodeAttentionKernel.values()) {
             for (int partitionSize : partitionSizes) {
                 int size = partitionSize == 0 ? seqLen : partitionSize;
                 int partitions = shape.partitions(seqLen, size);
                 DeviceBuffer scratch = partitions > 1 ? arena.allocate(shape.scratchBytes(partitions)) : null;
                 double ms = medianMillis(50, () -> kernels.pagedAttention(shape, q, k, v, tables, lengths, out,
-                        partitions, size, scratch, null, stream, grouped));
+                        partitions, size, scratch, null, stream, kernel));
                 System.out.printf("paged attention %s seqs=%d len=%d heads=%d/%d dim=%d block=%d partitions=%d: "
-                        + "%.4f ms, %.0f GB/s of KV%n", grouped ? "grouped" : "per-head", seqs, seqLen, qHeads,
+                        + "%.4f ms, %.0f GB/s of KV%n", kernel, seqs, seqLen, qHeads,
                         kvHeads, headDim, blockSize, partitions, ms, kvBytes / ms / 1e6);
                 if (scratch != null) {
                     scratch.close();
