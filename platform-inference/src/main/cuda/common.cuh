@@ -76,3 +76,22 @@ __device__ __forceinline__ void warp_argmax(float& v, int& i) {
         better(v, i, ov, oi);
     }
 }
+
+// d += A (16 x 16) * B (16 x 8) on tensor cores (sm_80+), bf16 in, fp32 accumulate: a0..a3 and b0, b1 as
+// mma.sync.m16n8k16 lays them out (lane = 4g + t: a0 = A[g][2t, 2t+1], a1 = A[g+8][2t, 2t+1], a2 = A[g][2t+8, 2t+9],
+// a3 = A[g+8][2t+8, 2t+9]; b0 = B[2t, 2t+1][g], b1 = B[2t+8, 2t+9][g]; d0, d1 = D[g][2t, 2t+1], d2, d3 = D[g+8][..]).
+__device__ __forceinline__ void mma16816(float (&d)[4], unsigned a0, unsigned a1, unsigned a2, unsigned a3,
+                                         unsigned b0, unsigned b1) {
+    asm volatile(
+            "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+            "{%0, %1, %2, %3};"
+            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+            : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
+}
+
+// Both mmas of one 32-wide k step in the permuted k order of expert_mma.cu: lane (g, t) holds elements
+// k0 + 8t .. k0 + 8t + 7 of A rows g (lo) and g + 8 (hi) and of B column g (b).
+__device__ __forceinline__ void mma_k32(float (&d)[4], const uint4& lo, const uint4& hi, const uint4& b) {
+    mma16816(d, lo.x, hi.x, lo.y, hi.y, b.x, b.y);
+    mma16816(d, lo.z, hi.z, lo.w, hi.w, b.z, b.w);
+}

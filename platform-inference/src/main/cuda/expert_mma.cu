@@ -34,22 +34,6 @@ __device__ __forceinline__ uint4 load_row(const bf16* p) {
     return p != nullptr ? *reinterpret_cast<const uint4*>(p) : make_uint4(0, 0, 0, 0);
 }
 
-// d += A (16 x 16) * B (16 x 8): a0..a3 and b0, b1 as m16n8k16 lays them out (see above).
-__device__ __forceinline__ void mma16816(float (&d)[4], unsigned a0, unsigned a1, unsigned a2, unsigned a3,
-                                         unsigned b0, unsigned b1) {
-    asm volatile(
-            "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
-            "{%0, %1, %2, %3};"
-            : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
-            : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-}
-
-// Both mmas of one 32-wide k step: lo = activation row g (+16m), hi = row g + 8 (+16m), b = weight row n0 + g.
-__device__ __forceinline__ void mma_k32(float (&d)[4], const uint4& lo, const uint4& hi, const uint4& b) {
-    mma16816(d, lo.x, hi.x, lo.y, hi.y, b.x, b.y);
-    mma16816(d, lo.z, hi.z, lo.w, hi.w, b.z, b.w);
-}
-
 // The group of this block, or false when the block has nothing to do (past *num_groups or outside the row range).
 __device__ __forceinline__ bool mma_group(const int* group_expert, const int* group_start, const int* group_count,
                                           const int* num_groups, int min_rows, int max_rows, int& e, int& start,

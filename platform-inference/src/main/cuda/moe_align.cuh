@@ -21,7 +21,7 @@
 #define ALIGN_MAX_EXPERTS 256
 
 // The grouping itself, by a whole block of ALIGN_THREADS threads; topk_ids may have been written by this block
-// before a __syncthreads().
+// before a __syncthreads() or by other blocks of the grid before a fence (read through L2, never a stale L1 line).
 __device__ __forceinline__ void align_slots(const int* topk_ids, const int* __restrict__ real_tokens, int top_k,
                                             int experts, int* __restrict__ row_token, int* __restrict__ slot_row,
                                             int* __restrict__ group_expert, int* __restrict__ group_start,
@@ -34,7 +34,7 @@ __device__ __forceinline__ void align_slots(const int* topk_ids, const int* __re
     const int slots = *real_tokens * top_k;
     for (int e = tid; e < experts; e += ALIGN_THREADS) count[e] = 0;
     __syncthreads();
-    for (int s = tid; s < slots; s += ALIGN_THREADS) atomicAdd(&count[topk_ids[s]], 1);
+    for (int s = tid; s < slots; s += ALIGN_THREADS) atomicAdd(&count[__ldcg(topk_ids + s)], 1);
     __syncthreads();
     // exclusive scan of counts and of "expert is active" over experts, by warp 0: lane l owns experts 8l .. 8l+7
     if (warp == 0) {
@@ -78,7 +78,7 @@ __device__ __forceinline__ void align_slots(const int* topk_ids, const int* __re
     // prefix over per-warp counts of each expert
     for (int base = 0; base < slots; base += ALIGN_THREADS) {
         const int s = base + tid;
-        const int e = s < slots ? topk_ids[s] : -1;
+        const int e = s < slots ? __ldcg(topk_ids + s) : -1;
         const unsigned same = __match_any_sync(0xffffffffu, e);
         const int rank = __popc(same & ((1u << lane) - 1));
         for (int i = tid; i < ALIGN_WARPS * experts; i += ALIGN_THREADS) warp_base[i / experts][i % experts] = 0;

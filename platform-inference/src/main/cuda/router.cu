@@ -61,19 +61,36 @@ extern "C" __global__ void moe_router(const float* __restrict__ logits, int* __r
     route_token(logits, topk_ids, topk_weights, t, num_experts, top_k, renormalize);
 }
 
-// moe_router and moe_align in one launch for small steps (decode): the block's 32 warps route the tokens (warp w
-// takes tokens w, w + 32, ...), then the block groups the slots. Same outputs as the two kernels; one launch and one
-// round trip through global memory less per MoE layer. grid = 1, block = ALIGN_THREADS.
+// True in the last block of the grid to get here: each block publishes its writes (fence) and counts in on
+// *counter (zero before the launch); the last one also resets the counter for the next launch. Call from every
+// thread of every block.
+__device__ __forceinline__ bool last_block_in(int* counter) {
+    __shared__ bool last;
+    __threadfence();
+    __syncthreads();
+    if (threadIdx.x == 0) last = atomicAdd(counter, 1) == gridDim.x - 1;
+    __syncthreads();
+    if (!last) return false;
+    __threadfence();
+    if (threadIdx.x == 0) *counter = 0;
+    return true;
+}
+
+// moe_router and moe_align in one launch for decode steps: block b's 32 warps route tokens 32b .. 32b + 31 (one
+// each; grid-stride, so any grid size routes every token), then the last block to finish (a counter, zero before and
+// after the launch) groups every slot. Same outputs
+// as the two kernels. One block used to route all of a step's tokens, 32 at a time: at 128 tokens that serial
+// top-k on one SM cost more than the grouping. grid = ceil(tokens / 32) (1 to route serially), block = ALIGN_THREADS.
 extern "C" __global__ void __launch_bounds__(ALIGN_THREADS)
 moe_route_align(const float* __restrict__ logits, int* topk_ids, float* __restrict__ topk_weights, int tokens,
                 int num_experts, int top_k, int renormalize, const int* __restrict__ real_tokens,
                 int* __restrict__ row_token, int* __restrict__ slot_row, int* __restrict__ group_expert,
                 int* __restrict__ group_start, int* __restrict__ group_count, int* __restrict__ num_groups,
-                unsigned long long* __restrict__ touched) {
+                unsigned long long* __restrict__ touched, int* counter) {
     grid_dependency_sync();
-    for (int t = threadIdx.x >> 5; t < tokens; t += ALIGN_THREADS / 32)
+    for (int t = blockIdx.x * ALIGN_WARPS + (threadIdx.x >> 5); t < tokens; t += gridDim.x * ALIGN_WARPS)
         route_token(logits, topk_ids, topk_weights, t, num_experts, top_k, renormalize);
-    __syncthreads();  // the block's writes of topk_ids are visible to the whole block after this
+    if (!last_block_in(counter)) return;
     align_slots(topk_ids, real_tokens, top_k, num_experts, row_token, slot_row, group_expert, group_start,
                 group_count, num_groups, touched);
 }
@@ -154,17 +171,9 @@ __device__ __forceinline__ void router_route_align(const bf16* __restrict__ x, c
             logits[(long long)r * num_experts + ex] = s;
         }
     }
-    // Last block in: publish (fence), count in; the block that sees every other block's arrival routes.
-    __shared__ bool last;
-    __threadfence();
-    __syncthreads();
-    if (threadIdx.x == 0) last = atomicAdd(counter, 1) == gridDim.x - 1;
-    __syncthreads();
-    if (!last) return;
-    __threadfence();
+    if (!last_block_in(counter)) return;  // the last block routes
     __shared__ float all_logits[MAXM * ALIGN_MAX_EXPERTS];
     for (int i = threadIdx.x; i < tokens * num_experts; i += ALIGN_THREADS) all_logits[i] = __ldcg(logits + i);
-    if (threadIdx.x == 0) *counter = 0;
     __syncthreads();
     for (int t = warp; t < tokens; t += ALIGN_WARPS)
         route_token(all_logits, topk_ids, topk_weights, t, num_experts, top_k, renormalize);

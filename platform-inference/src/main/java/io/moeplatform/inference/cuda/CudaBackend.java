@@ -971,7 +971,7 @@ final class CudaBackend implements DeepSeekBackend {
             int experts, MoeWeights moe, @Nullable ExpertRouting deepSeekRouting, @Nullable Tensor correctionBias) {
         if (deepSeekRouting == null && fuse && tokens <= StepKernels.ROUTE_ALIGN_MAX_TOKENS) {
             kernels.routeAndAlign(logits, ids, weights, tokens, k, moe.normalizeTopK(), realTokenCount(), experts,
-                    layout, expertsTouched, stream);
+                    layout, expertsTouched, zeroedDevice("moe.router.counter", 4), stream);
             mark("moe router top-k + align");
             return;
         }

@@ -26,7 +26,13 @@ public final class MoeKernels implements AutoCloseable {
     private final CudaFunction pagedAttentionGqa64;
     private final CudaFunction pagedAttentionGqa128;
     private final CudaFunction pagedAttentionGqa256;
+    private final CudaFunction pagedAttentionGqaMma64;
+    private final CudaFunction pagedAttentionGqaMma128;
+    private final CudaFunction pagedAttentionGqaMma256;
     private final CudaFunction argmax;
+    // the tensor-core grouped kernel (-Dmoe.cuda.attentionMma=true) instead of the CUDA-core one: off until it has
+    // passed the GPU tests on the GPU host (written in session 6, when no device was free)
+    private final boolean attentionMma = Boolean.getBoolean("moe.cuda.attentionMma");
 
     private MoeKernels(CudaModule module, int multiprocessors) {
         this.module = module;
@@ -43,6 +49,9 @@ public final class MoeKernels implements AutoCloseable {
         pagedAttentionGqa64 = module.function("paged_attention_gqa_d64");
         pagedAttentionGqa128 = module.function("paged_attention_gqa_d128");
         pagedAttentionGqa256 = module.function("paged_attention_gqa_d256");
+        pagedAttentionGqaMma64 = module.function("paged_attention_gqa_mma_d64");
+        pagedAttentionGqaMma128 = module.function("paged_attention_gqa_mma_d128");
+        pagedAttentionGqaMma256 = module.function("paged_attention_gqa_mma_d256");
         argmax = module.function("argmax_f32");
     }
 
@@ -167,8 +176,14 @@ public final class MoeKernels implements AutoCloseable {
     public void pagedAttention(PagedAttentionShape s, DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache,
             DeviceMemory blockTables, DeviceMemory sequenceLengths, DeviceMemory out, int partitions,
             int partitionSize, @Nullable DeviceMemory scratch, @Nullable DeviceMemory counters, CudaStream stream) {
+        DecodeAttentionKernel kernel = DecodeAttentionKernel.PER_HEAD;
+        if (prefersGrouped(s, partitions, multiprocessors)) {
+            kernel = attentionMma && ((q.address() | 2 * s.queryStride()) & 15) == 0
+                    ? DecodeAttentionKernel.GROUPED_MMA
+                    : DecodeAttentionKernel.GROUPED;
+        }
         pagedAttention(s, q, kCache, vCache, blockTables, sequenceLengths, out, partitions, partitionSize, scratch,
-                counters, stream, prefersGrouped(s, partitions, multiprocessors));
+                counters, stream, kernel);
     }
 
     /**
@@ -190,14 +205,15 @@ public final class MoeKernels implements AutoCloseable {
      * The grouped kernel (one block per kv head, reading each K/V row once for all its query heads) serves head dims
      * 64, 128 and 256 with up to 8 query heads per kv head; other shapes use the per-query-head kernel.
      */
-    private @Nullable CudaFunction groupedKernel(PagedAttentionShape s) {
+    private @Nullable CudaFunction groupedKernel(PagedAttentionShape s, DecodeAttentionKernel kernel) {
         if (!hasGroupedKernel(s)) {
             return null;
         }
+        boolean mma = kernel == DecodeAttentionKernel.GROUPED_MMA;
         return switch (s.headDim()) {
-            case 64 -> pagedAttentionGqa64;
-            case 128 -> pagedAttentionGqa128;
-            case 256 -> pagedAttentionGqa256;
+            case 64 -> mma ? pagedAttentionGqaMma64 : pagedAttentionGqa64;
+            case 128 -> mma ? pagedAttentionGqaMma128 : pagedAttentionGqa128;
+            case 256 -> mma ? pagedAttentionGqaMma256 : pagedAttentionGqa256;
             default -> null;
         };
     }
@@ -208,14 +224,19 @@ public final class MoeKernels implements AutoCloseable {
     void pagedAttention(PagedAttentionShape s, DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache,
             DeviceMemory blockTables, DeviceMemory sequenceLengths, DeviceMemory out, int partitions,
             int partitionSize, @Nullable DeviceMemory scratch, @Nullable DeviceMemory counters, CudaStream stream,
-            boolean grouped) {
-        CudaFunction groupedKernel = groupedKernel(s);
+            DecodeAttentionKernel kernel) {
+        boolean grouped = kernel.grouped();
+        CudaFunction groupedKernel = grouped ? groupedKernel(s, kernel) : null;
         if (grouped && groupedKernel == null) {
             throw new IllegalArgumentException("no grouped attention kernel for head dim " + s.headDim() + " and "
                     + s.queryHeads() / s.kvHeads() + " query heads per kv head");
         }
         if (grouped && ((kCache.address() | vCache.address()) & 15) != 0) {
             throw new IllegalArgumentException("the grouped attention kernel needs 16-byte aligned K/V caches");
+        }
+        if (kernel == DecodeAttentionKernel.GROUPED_MMA && ((q.address() | 2 * s.queryStride()) & 15) != 0) {
+            throw new IllegalArgumentException("the tensor-core attention kernel needs q and its row stride 16-byte "
+                    + "aligned");
         }
         int lanes = s.headDim() / 32; // head dims per lane, loaded with one (2 x lanes)-byte read when a power of two
         long rowAlignment = Integer.bitCount(lanes) == 1 ? 2L * lanes : 2;

@@ -24,6 +24,11 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction qkNormRope;
     private final CudaFunction stepAttention;
     private final CudaFunction prefillAttention;
+    private final CudaFunction prefillAttentionMma64;
+    private final CudaFunction prefillAttentionMma128;
+    // the tensor-core prefill attention for head sizes 64 and 128 (-Dmoe.cuda.prefillMma=true): off until it has
+    // passed the GPU tests on the GPU host (written in session 6, when no device was free)
+    private final boolean prefillMma = Boolean.getBoolean("moe.cuda.prefillMma");
     private final CudaFunction expertGateUp;
     private final CudaFunction expertDown;
     /** Lanes per output feature of the down kernel: 8 (expert_down_l8) or 32 (a warp per feature, expert_down). */
@@ -35,6 +40,9 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction expertCombine;
     private final CudaFunction moeAlign;
     private final CudaFunction moeRouteAlign;
+    // moe_route_align with a block per 32 tokens (-Dmoe.cuda.parallelRoute=true); one block routes every token
+    // until the GPU tests have run it on the GPU host
+    private final boolean parallelRoute = Boolean.getBoolean("moe.cuda.parallelRoute");
     private final CudaFunction gatherPaddedRows;
     private final CudaFunction scatterPaddedRows;
     private final CudaFunction fillRandom;
@@ -56,6 +64,8 @@ final class StepKernels implements AutoCloseable {
         qkNormRope = module.function("qk_norm_rope");
         stepAttention = module.function("step_attention");
         prefillAttention = module.function("prefill_attention_tiled");
+        prefillAttentionMma64 = module.function("prefill_attention_mma_d64");
+        prefillAttentionMma128 = module.function("prefill_attention_mma_d128");
         expertGateUp = module.function("expert_gate_up");
         expertDown = module.function(downLanes == 32 ? "expert_down" : "expert_down_l8");
         expertGateUpMma = module.function("expert_gate_up_mma");
@@ -176,9 +186,34 @@ final class StepKernels implements AutoCloseable {
     void prefillAttention(DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache, DeviceMemory tables,
             DeviceMemory lens, DeviceMemory tiles, int tileCount, DeviceMemory out, int heads, int kvHeads,
             int headDim, int blockSize, int maxBlocks, float scale, CudaStream s) {
+        boolean mma = prefillMma && prefillMmaFits(q, kCache, vCache, heads, headDim);
+        prefillAttention(q, kCache, vCache, tables, lens, tiles, tileCount, out, heads, kvHeads, headDim, blockSize,
+                maxBlocks, scale, mma, s);
+    }
+
+    /** The tensor-core kernel takes head sizes 64 and 128 with 16-byte aligned q rows and caches. */
+    static boolean prefillMmaFits(DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache, int heads, int headDim) {
+        return (headDim == 64 || headDim == 128)
+                && ((q.address() | kCache.address() | vCache.address() | (long) heads * headDim * 2) & 15) == 0;
+    }
+
+    /** As above with the kernel chosen: {@code mma} for {@code prefill_attention_mma_d*} (tests, A/B runs). */
+    void prefillAttention(DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache, DeviceMemory tables,
+            DeviceMemory lens, DeviceMemory tiles, int tileCount, DeviceMemory out, int heads, int kvHeads,
+            int headDim, int blockSize, int maxBlocks, float scale, boolean mma, CudaStream s) {
         if (headDim % 8 != 0 || headDim > PREFILL_MAX_HEAD_DIM) {
             throw new IllegalArgumentException("the tiled prefill attention takes head sizes divisible by 8 up to "
                     + PREFILL_MAX_HEAD_DIM + ", got " + headDim);
+        }
+        if (mma) {
+            if (!prefillMmaFits(q, kCache, vCache, heads, headDim)) {
+                throw new IllegalArgumentException("the tensor-core prefill attention takes head sizes 64 and 128 "
+                        + "with 16-byte aligned q rows and caches, got head size " + headDim);
+            }
+            (headDim == 64 ? prefillAttentionMma64 : prefillAttentionMma128).launch(Dim3.of(tileCount, heads),
+                    Dim3.of(128), 0, s, new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(tables).ptr(lens)
+                            .ptr(tiles).ptr(out).i32(heads).i32(kvHeads).i32(blockSize).i32(maxBlocks).f32(scale));
+            return;
         }
         prefillAttention.launch(Dim3.of(tileCount, heads), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(tables).ptr(lens).ptr(tiles).ptr(out)
@@ -201,26 +236,35 @@ final class StepKernels implements AutoCloseable {
                         .ptr(layout.groupCount()).ptr(layout.groupTotal()).ptr(touched));
     }
 
-    /** Most tokens {@link #routeAndAlign} takes: its one block routes them 32 at a time. */
+    /** Most tokens {@link #routeAndAlign} takes (a decode graph bucket's largest step). */
     static final int ROUTE_ALIGN_MAX_TOKENS = 256;
 
     /**
      * The router's top-k ({@code moe_router}: logits [T, experts] fp32 to ids and weights [T, k]) and
-     * {@link #moeAlign} in one launch, for steps of at most {@link #ROUTE_ALIGN_MAX_TOKENS} tokens.
+     * {@link #moeAlign} in one launch, for steps of at most {@link #ROUTE_ALIGN_MAX_TOKENS} tokens: a block routes 32
+     * tokens, the last to finish groups. {@code counter} is one int, zero before the launch and left zero.
      */
     void routeAndAlign(DeviceMemory logits, DeviceMemory ids, DeviceMemory weights, int tokens, int topK,
             boolean renormalize, DeviceMemory realTokens, int experts, MoeLayout layout,
-            @Nullable DeviceMemory touched, CudaStream s) {
+            @Nullable DeviceMemory touched, DeviceMemory counter, CudaStream s) {
+        routeAndAlign(logits, ids, weights, tokens, topK, renormalize, realTokens, experts, layout, touched, counter,
+                parallelRoute, s);
+    }
+
+    /** As above, routed by a block per 32 tokens ({@code parallel}) or by one block (tests, A/B runs). */
+    void routeAndAlign(DeviceMemory logits, DeviceMemory ids, DeviceMemory weights, int tokens, int topK,
+            boolean renormalize, DeviceMemory realTokens, int experts, MoeLayout layout,
+            @Nullable DeviceMemory touched, DeviceMemory counter, boolean parallel, CudaStream s) {
         if (experts < 1 || experts > 256 || topK < 1 || topK > 32 || topK > experts
                 || tokens > ROUTE_ALIGN_MAX_TOKENS) {
             throw new IllegalArgumentException("moe_route_align takes up to 256 experts, top-k up to 32 and "
                     + ROUTE_ALIGN_MAX_TOKENS + " tokens, got " + experts + "/" + topK + "/" + tokens);
         }
-        moeRouteAlign.launch(Dim3.of(1), Dim3.of(1024), 0, s,
+        moeRouteAlign.launch(Dim3.of(parallel ? (tokens + 31) / 32 : 1), Dim3.of(1024), 0, s,
                 new KernelArgs().ptr(logits).ptr(ids).ptr(weights).i32(tokens).i32(experts).i32(topK)
                         .i32(renormalize ? 1 : 0).ptr(realTokens).ptr(layout.rowToken()).ptr(layout.slotRow())
                         .ptr(layout.groupExpert()).ptr(layout.groupStart()).ptr(layout.groupCount())
-                        .ptr(layout.groupTotal()).ptr(touched));
+                        .ptr(layout.groupTotal()).ptr(touched).ptr(counter));
     }
 
     /**

@@ -227,16 +227,20 @@ class MoeKernelsGpuTests {
         boolean groupedExists = headDim == 64 || headDim == 128 || headDim == 256;
         // counters for the per-head kernel's fused reduce: zero, and zero again after every launch
         DeviceBuffer counters = gpu.i32(new int[seqs * qHeads]);
-        for (boolean grouped : groupedExists ? new boolean[]{false, true} : new boolean[]{false}) {
+        DecodeAttentionKernel[] kernels = groupedExists
+                ? DecodeAttentionKernel.values()
+                : new DecodeAttentionKernel[]{DecodeAttentionKernel.PER_HEAD};
+        for (DecodeAttentionKernel kernel : kernels) {
+            boolean grouped = kernel.grouped();
             for (boolean fused : grouped ? new boolean[]{false} : new boolean[]{false, true}) {
                 for (int partitionSize : new int[]{512, 64, 16}) {
                     int partitions = shape.partitions(maxLen, partitionSize);
                     DeviceBuffer scratch = partitions > 1 ? gpu.poisoned(shape.scratchBytes(partitions)) : null;
                     DeviceBuffer out = gpu.poisoned((long) seqs * qHeads * headDim * 2);
                     gpu.kernels.pagedAttention(shape, qDev, kDev, vDev, tablesDev, lensDev, out, partitions,
-                            partitionSize, scratch, fused ? counters : null, gpu.stream, grouped);
-                    String what = "attention " + qHeads + "/" + kvHeads + "x" + headDim
-                            + (grouped ? " grouped, " : fused ? " fused reduce, " : ", ") + partitions + " partitions";
+                            partitionSize, scratch, fused ? counters : null, gpu.stream, kernel);
+                    String what = "attention " + qHeads + "/" + kvHeads + "x" + headDim + " " + kernel
+                            + (fused ? " fused reduce, " : ", ") + partitions + " partitions";
                     assertClose(expected, gpu.readBf16(out, seqs * qHeads * headDim), BF16_TOLERANCE, what);
                     assertArrayEquals(new int[seqs * qHeads], gpu.readI32(counters, seqs * qHeads),
                             what + ": counters back to zero");

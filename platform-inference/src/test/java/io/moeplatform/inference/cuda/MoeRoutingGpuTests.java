@@ -129,7 +129,7 @@ class MoeRoutingGpuTests {
     /** tokens, real tokens, experts, top-k, renormalize: the fused launch against moe_router then moe_align. */
     @ParameterizedTest
     @CsvSource({"1, 1, 128, 8, true", "8, 5, 64, 8, false", "64, 64, 128, 8, true", "256, 200, 60, 4, false",
-            "33, 33, 256, 8, true"})
+            "33, 33, 256, 8, true", "128, 128, 128, 8, true", "200, 77, 64, 8, false"})
     void routeAndAlignInOneLaunchMatchesTheTwoKernels(int tokens, int real, int experts, int topK,
             boolean renormalize) {
         float[] logits = new float[tokens * experts];
@@ -152,9 +152,13 @@ class MoeRoutingGpuTests {
             router.moeRouter(input, ids[0], weights[0], tokens, experts, topK, renormalize, gpu.stream);
         }
         step.moeAlign(ids[0], real32, topK, experts, layouts[0], null, gpu.stream);
-        step.routeAndAlign(input, ids[1], weights[1], tokens, topK, renormalize, real32, experts, layouts[1], null,
-                gpu.stream);
-        assertSameRouting(ids, weights, layouts, slots, real * topK);
+        DeviceBuffer counter = gpu.i32(new int[1]);
+        for (int launch = 0; launch < 4; launch++) { // one block, then a block per 32 tokens; counter zero again
+            step.routeAndAlign(input, ids[1], weights[1], tokens, topK, renormalize, real32, experts, layouts[1],
+                    null, counter, launch % 2 == 1, gpu.stream);
+            assertSameRouting(ids, weights, layouts, slots, real * topK);
+        }
+        assertThat(gpu.readI32(counter, 1)).as("counter back to zero").containsExactly(0);
     }
 
     /** The routing and grouping in {@code [1]} equal those in {@code [0]}, and there is at least one group. */
@@ -212,7 +216,7 @@ class MoeRoutingGpuTests {
         float[] fused = gpu.readF32(logits, tokens * experts);
         assertThat(ReferenceOps.relativeError(fused, expected)).as("logits" + note).isLessThanOrEqualTo(1e-5);
         step.routeAndAlign(logits, ids[0], weights[0], tokens, topK, renormalize, real32, experts, layouts[0], null,
-                gpu.stream);
+                gpu.i32(new int[1]), gpu.stream);
         assertSameRouting(ids, weights, layouts, slots, real * topK);
     }
 

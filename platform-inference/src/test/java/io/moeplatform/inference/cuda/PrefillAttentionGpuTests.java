@@ -72,11 +72,21 @@ class PrefillAttentionGpuTests {
         }
         int[] tileArray = tiles.stream().flatMapToInt(java.util.Arrays::stream).toArray();
         float scale = (float) (1 / Math.sqrt(headDim));
-        DeviceBuffer out = gpu.poisoned((long) tokens * heads * headDim * 2);
-        step.prefillAttention(gpu.bf16(q), gpu.bf16(keys), gpu.bf16(values), gpu.i32(tables), gpu.i32(lens),
-                gpu.i32(tileArray), tiles.size(), out, heads, kvHeads, headDim, blockSize, maxBlocks, scale,
-                gpu.stream);
-        float[] got = gpu.readBf16(out, tokens * heads * headDim);
+        for (boolean mma : headDim == 64 || headDim == 128 ? new boolean[]{false, true} : new boolean[]{false}) {
+            DeviceBuffer out = gpu.poisoned((long) tokens * heads * headDim * 2);
+            step.prefillAttention(gpu.bf16(q), gpu.bf16(keys), gpu.bf16(values), gpu.i32(tables), gpu.i32(lens),
+                    gpu.i32(tileArray), tiles.size(), out, heads, kvHeads, headDim, blockSize, maxBlocks, scale, mma,
+                    gpu.stream);
+            float[] got = gpu.readBf16(out, tokens * heads * headDim);
+            assertMatchesReference(q, keys, values, tables, lens, got, tokens, heads, kvHeads, headDim, blockSize,
+                    maxBlocks, scale, mma ? "tensor-core kernel" : "CUDA-core kernel");
+        }
+    }
+
+    private static void assertMatchesReference(float[] q, float[] keys, float[] values, int[] tables, int[] lens,
+            float[] got, int tokens, int heads, int kvHeads, int headDim, int blockSize, int maxBlocks, float scale,
+            String kernel) {
+        int kvDim = kvHeads * headDim;
 
         double worst = 0;
         int group = heads / kvHeads;
@@ -110,6 +120,6 @@ class PrefillAttentionGpuTests {
             }
         }
         // outputs are averages of N(0, 1) values, |v| < 4: bf16 rounding of the output is ~0.016 at most
-        assertThat(worst).as("max |diff|" + gpu.seedNote()).isLessThan(0.03);
+        assertThat(worst).as(kernel + " max |diff|" + gpu.seedNote()).isLessThan(0.03);
     }
 }
