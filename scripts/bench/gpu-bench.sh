@@ -5,6 +5,8 @@
 # Parts:
 #   tests         every JUnit test tagged gpu (CUDA golden logits vs transformers and CPU, kernels, the engine's
 #                 scheduler invariants on CUDA)                                  -> tests.txt
+#   kernels       the kernel GPU tests only (MoeKernels, MoeRouting, PrefillAttention) and the decode attention
+#                 microbenchmark at ATTENTION_SHAPES (SEQSxLEN,...)               -> kernels.txt, attention.txt
 #   olmoe, qwen3  the engine's `bench` on dummy weights of configs/<model>.json: decode at BATCHES with the memory
 #                 roofline, prefill of PREFILL_LEN tokens, continuous batching of REQUESTS x (128 + OUTPUT_LEN)
 #                                                                                -> bench-<model>.json / .txt
@@ -40,7 +42,7 @@ parts=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --part) parts+=("$2"); shift 2 ;;
-    *) echo "usage: gpu-bench.sh --part tests|olmoe|qwen3|decode-olmoe|decode-qwen3|profile-olmoe|profile-qwen3|deepseek|peers-olmoe|peers-qwen3|peers-deepseek|check-olmoe|check-qwen3|check-deepseek|merge|quick" >&2
+    *) echo "usage: gpu-bench.sh --part tests|kernels|olmoe|qwen3|decode-olmoe|decode-qwen3|profile-olmoe|profile-qwen3|deepseek|peers-olmoe|peers-qwen3|peers-deepseek|check-olmoe|check-qwen3|check-deepseek|merge|quick" >&2
        exit 2 ;;
   esac
 done
@@ -77,6 +79,19 @@ run_tests() {
     --details=tree --class-path "$cp" --include-tag gpu --select-package io.moeplatform.inference.cuda \
     --select-class io.moeplatform.inference.engine.CudaEngineGpuTests 2>&1 | tee "$out/tests.txt"
   return "${PIPESTATUS[0]}"
+}
+
+run_kernels() { # the kernel tests, then decode attention per kernel at ATTENTION_SHAPES
+  local sel=() c
+  for c in MoeKernelsGpuTests MoeRoutingGpuTests PrefillAttentionGpuTests; do
+    sel+=(--select-class "io.moeplatform.inference.cuda.$c")
+  done
+  timeout "$limit" "$java" "${jvm[@]}" -jar "$stage"/junit-platform-console-standalone-*.jar execute --disable-banner \
+    --details=tree --class-path "$cp" --include-tag gpu "${sel[@]}" 2>&1 | tee "$out/kernels.txt"
+  local rc=${PIPESTATUS[0]}
+  timeout "$limit" "$java" "${jvm[@]}" -Dmicro.attention="${ATTENTION_SHAPES:-128x144,256x200,64x2048,8x8192,1x450}" \
+    -cp "$cp" io.moeplatform.inference.cuda.CudaMicroBenchmark 2>&1 | tee "$out/attention.txt"
+  return "$rc"
 }
 
 run_bench() { # olmoe|qwen3 [extra bench options]
@@ -163,6 +178,7 @@ for part in "${parts[@]}"; do
   echo "== part $part ($(date -u +%H:%M:%S))"
   case $part in
     tests) run_tests || failed=1 ;;
+    kernels) run_kernels || failed=1 ;;
     olmoe|qwen3) run_bench "$part" || failed=1 ;;
     decode-olmoe|decode-qwen3) run_decode "${part#decode-}" || failed=1 ;;
     profile-olmoe|profile-qwen3) run_profile "${part#profile-}" || failed=1 ;;
