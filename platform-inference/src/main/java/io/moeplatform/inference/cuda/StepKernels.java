@@ -241,8 +241,9 @@ final class StepKernels implements AutoCloseable {
 
     /**
      * The router's top-k ({@code moe_router}: logits [T, experts] fp32 to ids and weights [T, k]) and
-     * {@link #moeAlign} in one launch, for steps of at most {@link #ROUTE_ALIGN_MAX_TOKENS} tokens: a block routes 32
-     * tokens, the last to finish groups. {@code counter} is one int, zero before the launch and left zero.
+     * {@link #moeAlign} in one launch, for steps of at most {@link #ROUTE_ALIGN_MAX_TOKENS} tokens: one block routes every
+     * token, or with {@code -Dmoe.cuda.parallelRoute=true} a block per 32 tokens; the last block to finish groups.
+     * {@code counter} is one int, zero before the launch and left zero.
      */
     void routeAndAlign(DeviceMemory logits, DeviceMemory ids, DeviceMemory weights, int tokens, int topK,
             boolean renormalize, DeviceMemory realTokens, int experts, MoeLayout layout,
