@@ -736,11 +736,6 @@ final class CudaBackend implements DeepSeekBackend {
     }
 
     /**
-     * One query per sequence: the paged decode kernels with split-K, partitions chosen so that the launch has about
-     * two blocks per SM (a single sequence otherwise runs on 32 blocks, each walking its whole context serially).
-     * Lengths are bounded by the table stride, so a captured graph's partitioning covers every replay.
-     */
-    /**
      * Split-K partitions of a decode step's attention over contexts of up to {@code maxLength} tokens: none when the
      * step already has two blocks per SM ({@code rows} = tokens x query heads), else enough for two blocks per SM and
      * at most 64 tokens per partition (the tokens of a partition are walked one after another by 4 warps, so at a
@@ -758,6 +753,10 @@ final class CudaBackend implements DeepSeekBackend {
 
     private static final int DECODE_PARTITION_TOKENS = 64;
 
+    /**
+     * One query per sequence: the paged decode kernels, split-K by {@link #decodePartitions}. Lengths are bounded by
+     * the table stride, so a captured graph's partitioning covers every replay.
+     */
     private void decodeAttention(int layer, Tensor q, AttentionShape shape, Tensor out) {
         KvPool pool = requireKv();
         int maxLength = tableStride * pool.blockSize();

@@ -30,9 +30,9 @@ public final class MoeKernels implements AutoCloseable {
     private final CudaFunction pagedAttentionGqaMma128;
     private final CudaFunction pagedAttentionGqaMma256;
     private final CudaFunction argmax;
-    // the tensor-core grouped kernel (-Dmoe.cuda.attentionMma=true) instead of the CUDA-core one: off until it has
-    // passed the GPU tests on the GPU host (written in session 6, when no device was free)
-    private final boolean attentionMma = Boolean.getBoolean("moe.cuda.attentionMma");
+    // the tensor-core grouped kernel instead of the CUDA-core one; -Dmoe.cuda.attentionMma=false keeps the latter
+    // (H100, 128 sequences of 144 tokens, Qwen3 heads: 0.128 -> 0.032 ms per layer)
+    private final boolean attentionMma = Boolean.parseBoolean(System.getProperty("moe.cuda.attentionMma", "true"));
 
     private MoeKernels(CudaModule module, int multiprocessors) {
         this.module = module;
