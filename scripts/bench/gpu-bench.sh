@@ -5,8 +5,9 @@
 # Parts:
 #   tests         every JUnit test tagged gpu (CUDA golden logits vs transformers and CPU, kernels, the engine's
 #                 scheduler invariants on CUDA)                                  -> tests.txt
-#   kernels       the kernel GPU tests only (MoeKernels, MoeRouting, PrefillAttention) and the decode attention
-#                 microbenchmark at ATTENTION_SHAPES (SEQSxLEN,...)               -> kernels.txt, attention.txt
+#   kernels       the kernel GPU tests only (KERNEL_TESTS, default MoeKernels, MoeRouting, PrefillAttention and
+#                 ExpertMma GpuTests) and the decode attention microbenchmark at ATTENTION_SHAPES (SEQSxLEN,...;
+#                 none skips it)                                                 -> kernels.txt, attention.txt
 #   olmoe, qwen3  the engine's `bench` on dummy weights of configs/<model>.json: decode at BATCHES with the memory
 #                 roofline, prefill of PREFILL_LEN tokens, continuous batching of REQUESTS x (128 + OUTPUT_LEN)
 #                                                                                -> bench-<model>.json / .txt
@@ -81,14 +82,15 @@ run_tests() {
   return "${PIPESTATUS[0]}"
 }
 
-run_kernels() { # the kernel tests, then decode attention per kernel at ATTENTION_SHAPES
+run_kernels() { # the kernel tests (KERNEL_TESTS), then decode attention per kernel at ATTENTION_SHAPES (none: skip)
   local sel=() c
-  for c in MoeKernelsGpuTests MoeRoutingGpuTests PrefillAttentionGpuTests; do
+  for c in ${KERNEL_TESTS:-MoeKernelsGpuTests MoeRoutingGpuTests PrefillAttentionGpuTests ExpertMmaGpuTests}; do
     sel+=(--select-class "io.moeplatform.inference.cuda.$c")
   done
   timeout "$limit" "$java" "${jvm[@]}" -jar "$stage"/junit-platform-console-standalone-*.jar execute --disable-banner \
     --details=tree --class-path "$cp" --include-tag gpu "${sel[@]}" 2>&1 | tee "$out/kernels.txt"
   local rc=${PIPESTATUS[0]}
+  [[ ${ATTENTION_SHAPES:-} == none ]] && return "$rc"
   timeout "$limit" "$java" "${jvm[@]}" -Dmicro.attention="${ATTENTION_SHAPES:-128x144,256x200,64x2048,8x8192,1x450}" \
     -cp "$cp" io.moeplatform.inference.cuda.CudaMicroBenchmark 2>&1 | tee "$out/attention.txt"
   return "$rc"

@@ -92,6 +92,12 @@ final class CudaBackend implements DeepSeekBackend {
      */
     private final boolean batchedExpertGemms = Boolean
             .parseBoolean(System.getProperty("moe.cuda.batchedExpertGemms", "true"));
+    /**
+     * Experts with many rows in a large step run on our tiled grouped kernels (expert_tiled.cu: rows gathered while
+     * loading, SiLU·mul in the gate/up epilogue, no host read-back of the group table) instead of cuBLAS;
+     * {@code -Dmoe.cuda.tiledExperts=false} goes back to cuBLAS.
+     */
+    private final boolean tiledExperts = Boolean.parseBoolean(System.getProperty("moe.cuda.tiledExperts", "false"));
     /** Tiles of this (non-decode) step for the tiled prefill attention, uploaded by {@link #beginStep}. */
     private int prefillTiles;
     private final @Nullable StepProfiler profiler;
@@ -913,10 +919,12 @@ final class CudaBackend implements DeepSeekBackend {
         DeviceSlice gatePtrs = table.pointers().slice(0, experts * 8L);
         DeviceSlice upPtrs = table.pointers().slice(experts * 8L, experts * 8L);
         DeviceSlice downPtrs = table.pointers().slice(2L * experts * 8, experts * 8L);
-        // small steps: every expert in the grouped kernels; large steps (prefill): experts with many rows as cuBLAS
-        // GEMMs, which needs their counts on the host (one wait per layer)
-        boolean viaHost = tokens > deviceRoutingTokens;
-        int maxRows = viaHost ? expertGemmRows : Integer.MAX_VALUE;
+        // small steps: every expert in the grouped kernels; large steps (prefill): experts with many rows on the
+        // tiled kernels, or as cuBLAS GEMMs, which need their counts on the host (one wait per layer)
+        boolean large = tokens > deviceRoutingTokens;
+        boolean tiled = large && tiledExperts && table.aligned16() && StepKernels.tiledFits(hidden, inter);
+        boolean viaHost = large && !tiled;
+        int maxRows = large ? expertGemmRows : Integer.MAX_VALUE;
         int maxGroups = Math.min(experts, slots);
         // an expert has at most one row per token, so steps of fewer tokens than mmaExpertRows skip those kernels
         boolean mma = mmaExpertRows > 0 && tokens >= mmaExpertRows && mmaExpertRows < maxRows
@@ -934,6 +942,10 @@ final class CudaBackend implements DeepSeekBackend {
             kernels.expertGateUpMma(act(x), layout, gatePtrs, upPtrs, maxGroups, mmaExpertRows, maxRows, activated,
                     hidden, inter, splitK, stream);
         }
+        if (tiled) {
+            kernels.expertGateUpTiled(act(x), layout, gatePtrs, upPtrs, maxGroups, slots, expertGemmRows,
+                    Integer.MAX_VALUE, activated, hidden, inter, stream);
+        }
         mark("moe gate_up");
         if (small) {
             kernels.expertDown(activated, layout, downPtrs, maxGroups, smallRows, y, inter, hidden, stream);
@@ -941,6 +953,10 @@ final class CudaBackend implements DeepSeekBackend {
         if (mma) {
             kernels.expertDownMma(activated, layout, downPtrs, maxGroups, mmaExpertRows, maxRows, y, inter, hidden,
                     splitK, stream);
+        }
+        if (tiled) {
+            kernels.expertDownTiled(activated, layout, downPtrs, maxGroups, slots, expertGemmRows, Integer.MAX_VALUE,
+                    y, inter, hidden, stream);
         }
         mark("moe down");
         if (viaHost) {

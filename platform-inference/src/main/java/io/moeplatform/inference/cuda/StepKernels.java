@@ -37,6 +37,8 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction expertDownMma;
     private final CudaFunction expertGateUpMmaSplitK;
     private final CudaFunction expertDownMmaSplitK;
+    private final CudaFunction expertGateUpTiled;
+    private final CudaFunction expertDownTiled;
     private final CudaFunction expertCombine;
     private final CudaFunction moeAlign;
     private final CudaFunction moeRouteAlign;
@@ -72,6 +74,8 @@ final class StepKernels implements AutoCloseable {
         expertDownMma = module.function("expert_down_mma");
         expertGateUpMmaSplitK = module.function("expert_gate_up_mma_splitk");
         expertDownMmaSplitK = module.function("expert_down_mma_splitk");
+        expertGateUpTiled = module.function("expert_gate_up_tiled");
+        expertDownTiled = module.function("expert_down_tiled");
         expertCombine = module.function("expert_combine");
         moeAlign = module.function("moe_align");
         moeRouteAlign = module.function("moe_route_align");
@@ -344,6 +348,45 @@ final class StepKernels implements AutoCloseable {
                 new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
                         .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows).i32(maxRows).ptr(y)
                         .i32(inter).i32(hidden));
+    }
+
+    /** Rows of one m-tile of the tiled expert kernels (expert_tiled.cu). */
+    static final int TILED_ROWS = 128;
+
+    /**
+     * Whether the tiled expert kernels (expert_tiled.cu) take these shapes: both GEMMs step K by 32; the caller also
+     * checks that every expert matrix is 16-byte aligned.
+     */
+    static boolean tiledFits(int hidden, int inter) {
+        return hidden % 32 == 0 && inter % 32 == 0;
+    }
+
+    /**
+     * Tiled tensor-core gate/up with SiLU·mul fused, for the groups with {@code minRows <= count < maxRows}: 128-row
+     * tiles through shared memory, meant for the large groups of prefill steps. {@code slots} (tokens x top-k) bounds
+     * the tiles; groups are found on the device, so the launch needs no host read-back.
+     */
+    void expertGateUpTiled(DeviceMemory x, MoeLayout layout, DeviceMemory gatePtrs, DeviceMemory upPtrs,
+            int maxGroups, int slots, int minRows, int maxRows, DeviceMemory act, int hidden, int inter,
+            CudaStream s) {
+        expertGateUpTiled.launch(Dim3.of((inter + 63) / 64, tiledRowTiles(slots, maxGroups)), Dim3.of(256), 0, s,
+                new KernelArgs().ptr(x).ptr(layout.rowToken()).ptr(gatePtrs).ptr(upPtrs).ptr(layout.groupExpert())
+                        .ptr(layout.groupStart()).ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows)
+                        .i32(maxRows).ptr(act).i32(hidden).i32(inter));
+    }
+
+    /** Tiled tensor-core down projection for the groups with {@code minRows <= count < maxRows}, as above. */
+    void expertDownTiled(DeviceMemory act, MoeLayout layout, DeviceMemory downPtrs, int maxGroups, int slots,
+            int minRows, int maxRows, DeviceMemory y, int inter, int hidden, CudaStream s) {
+        expertDownTiled.launch(Dim3.of((hidden + 127) / 128, tiledRowTiles(slots, maxGroups)), Dim3.of(256), 0, s,
+                new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
+                        .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows).i32(maxRows).ptr(y)
+                        .i32(inter).i32(hidden));
+    }
+
+    /** Most m-tiles the groups of {@code slots} rows can need: each group adds at most one partial tile. */
+    static int tiledRowTiles(int slots, int maxGroups) {
+        return (slots + TILED_ROWS - 1) / TILED_ROWS + maxGroups;
     }
 
     void expertCombine(DeviceMemory y, DeviceMemory slotRow, DeviceMemory weights, @Nullable DeviceMemory shared,

@@ -14,7 +14,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The routed-expert kernels of a step against a double-precision reference, with the groups split between the
- * CUDA-core kernels (fewer than {@code mmaRows} rows) and the tensor-core kernels (expert_mma.cu, the rest), so that
+ * CUDA-core kernels (fewer than {@code mmaRows} rows), the tensor-core kernels (expert_mma.cu) and, where
+ * {@code tiledRows} is given, the tiled kernels for groups of at least that many rows (expert_tiled.cu), so that
  * every group is computed exactly once whatever its size. Gate/up is compared after SiLU·mul (the reference rounds
  * where the kernels round: gate and up to bf16, silu to bf16, the product to bf16); down is compared on the device's
  * own activations. Shapes cover partial last feature strips, K steps past the last unrolled batch and groups of more
@@ -44,8 +45,10 @@ class ExpertMmaGpuTests {
 
     /**
      * tokens, experts, top-k, hidden, expert intermediate size, rows from which the tensor-core kernels take over,
-     * and whether they split K inside a block (the decode path for steps of up to 8 tokens; also run here with
-     * groups of more than 32 rows, which take several passes through the shared-memory reduction).
+     * whether they split K inside a block (the decode path for steps of up to 8 tokens; also run here with
+     * groups of more than 32 rows, which take several passes through the shared-memory reduction), and the rows from
+     * which the tiled kernels take over (0: none). The tiled rows cover groups of several 128-row tiles, partial last
+     * feature tiles of both GEMMs (inter 96, hidden 288) and Qwen3's expert shape.
      */
     @ParameterizedTest
     @CsvSource({"1, 8, 2, 288, 96, 1, false", "9, 16, 4, 288, 96, 2, false", "64, 32, 8, 1056, 800, 4, false",
@@ -54,6 +57,19 @@ class ExpertMmaGpuTests {
             "100, 4, 2, 512, 800, 1, true", "40, 4, 2, 64, 32, 1, true"})
     void tensorCoreAndCudaCoreKernelsTogetherMatchTheReference(int tokens, int experts, int topK, int hidden,
             int inter, int mmaRows, boolean splitK) {
+        runAndCompare(tokens, experts, topK, hidden, inter, mmaRows, splitK, 0);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"600, 8, 2, 1024, 256, 1, 64", "300, 4, 2, 288, 96, 1, 64", "120, 16, 4, 2048, 768, 4, 32",
+            "90, 4, 2, 64, 32, 1, 20"})
+    void tiledKernelsTakeTheLargeGroups(int tokens, int experts, int topK, int hidden, int inter, int mmaRows,
+            int tiledRows) {
+        runAndCompare(tokens, experts, topK, hidden, inter, mmaRows, false, tiledRows);
+    }
+
+    private void runAndCompare(int tokens, int experts, int topK, int hidden, int inter, int mmaRows, boolean splitK,
+            int tiledRows) {
         // the router stand-in below draws from the distinct values of e * e / experts: keep top-k within them
         assertThat(IntStream.range(0, experts).map(e -> e * e / experts).distinct().count())
                 .as("distinct experts to draw from").isGreaterThanOrEqualTo(topK);
@@ -69,9 +85,16 @@ class ExpertMmaGpuTests {
         int[] rowToken = gpu.readI32(layout.rowToken(), slots);
         int[] slotRow = gpu.readI32(layout.slotRow(), slots);
         int[] rowExpert = new int[slots];
+        int[] expertRows = new int[experts];
         for (int s = 0; s < slots; s++) {
             rowExpert[slotRow[s]] = ids[s];
+            expertRows[ids[s]]++;
         }
+        if (tiledRows > 0) {
+            assertThat(IntStream.of(expertRows).max().orElse(0)).as("a group for the tiled kernels")
+                    .isGreaterThanOrEqualTo(tiledRows);
+        }
+        int mmaMaxRows = tiledRows > 0 ? tiledRows : Integer.MAX_VALUE;
 
         float[] x = gpu.randomBf16(tokens * hidden, 1);
         float[][] gate = new float[experts][];
@@ -98,11 +121,19 @@ class ExpertMmaGpuTests {
         DeviceBuffer y = gpu.poisoned((long) slots * hidden * 2);
         DeviceBuffer xDevice = gpu.bf16(x);
         step.expertGateUp(xDevice, layout, gatePtrs, upPtrs, groups, mmaRows, act, hidden, inter, gpu.stream);
-        step.expertGateUpMma(xDevice, layout, gatePtrs, upPtrs, groups, mmaRows, Integer.MAX_VALUE, act, hidden,
-                inter, splitK, gpu.stream);
+        step.expertGateUpMma(xDevice, layout, gatePtrs, upPtrs, groups, mmaRows, mmaMaxRows, act, hidden, inter,
+                splitK, gpu.stream);
+        if (tiledRows > 0) {
+            step.expertGateUpTiled(xDevice, layout, gatePtrs, upPtrs, groups, slots, tiledRows, Integer.MAX_VALUE,
+                    act, hidden, inter, gpu.stream);
+        }
         step.expertDown(act, layout, downPtrs, groups, mmaRows, y, inter, hidden, gpu.stream);
-        step.expertDownMma(act, layout, downPtrs, groups, mmaRows, Integer.MAX_VALUE, y, inter, hidden, splitK,
+        step.expertDownMma(act, layout, downPtrs, groups, mmaRows, mmaMaxRows, y, inter, hidden, splitK,
                 gpu.stream);
+        if (tiledRows > 0) {
+            step.expertDownTiled(act, layout, downPtrs, groups, slots, tiledRows, Integer.MAX_VALUE, y, inter, hidden,
+                    gpu.stream);
+        }
 
         float[] gotAct = gpu.readBf16(act, slots * inter);
         float[] expectedAct = new float[slots * inter];
