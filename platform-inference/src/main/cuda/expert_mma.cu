@@ -3,8 +3,9 @@
 // ---- Routed experts on tensor cores: grouped GEMMs over the rows of each active expert ----
 // Same grouping and outputs as expert_gate_up / expert_down (decoder_step.cu): group g < *num_groups is expert
 // group_expert[g] with rows [group_start[g], group_start[g] + group_count[g]). These kernels take the groups with
-// min_rows <= count < max_rows (the CUDA-core kernels take the smaller ones, cuBLAS the larger ones in prefill), so
-// both kinds can be launched for the same step (graph-capturable, no host sync) and each group runs exactly once.
+// min_rows <= count < max_rows (the CUDA-core kernels take the smaller ones, expert_tiled.cu the larger ones in
+// prefill), so all kinds can be launched for the same step (graph-capturable, no host sync) and each group runs
+// exactly once.
 //
 // Each warp owns a few 8-feature tiles of one expert and multiplies them with the group's rows by
 // mma.sync.m16n8k16 (bf16 in, fp32 accumulate), 16 rows per m-tile, up to 32 rows per pass. Nothing goes through

@@ -58,11 +58,12 @@ final class CudaBackend implements DeepSeekBackend {
     private final int maxLogitRows;
     private final int maxPositions;
     /**
-     * Experts with at least this many rows in a step run as cuBLAS GEMMs over their gathered rows (prefill), fewer
-     * rows go to the grouped kernels, which read each weight row once per 8 rows (decode).
+     * In steps of more than {@code deviceRoutingTokens} tokens (prefill), experts with at least this many rows run on
+     * the tiled kernels (or as cuBLAS GEMMs over their gathered rows), fewer rows on the grouped kernels, which
+     * stream each weight row once per 32 rows (decode).
      */
     private final int expertGemmRows = Integer.getInteger("moe.cuda.expertGemmRows", 64);
-    /** Steps of at most this many tokens group and run their experts without the host (no sync per layer). */
+    /** Steps of at most this many tokens run every expert group on the grouped (decode) kernels. */
     private final int deviceRoutingTokens = Integer.getInteger("moe.cuda.deviceRoutingTokens", 256);
     /** Linear layers of at most 8 rows run as our GEMV kernel instead of cuBLAS (decode batches). */
     private final boolean smallGemv = Boolean.parseBoolean(System.getProperty("moe.cuda.smallGemv", "true"));
@@ -95,9 +96,10 @@ final class CudaBackend implements DeepSeekBackend {
     /**
      * Experts with many rows in a large step run on our tiled grouped kernels (expert_tiled.cu: rows gathered while
      * loading, SiLU·mul in the gate/up epilogue, no host read-back of the group table) instead of cuBLAS;
-     * {@code -Dmoe.cuda.tiledExperts=false} goes back to cuBLAS.
+     * {@code -Dmoe.cuda.tiledExperts=false} goes back to cuBLAS. Measured on an H100: qwen3 2,048-token prefill 80 ms
+     * against 126 ms with warmed-up cuBLAS (231-247 ms when cuBLAS meets the shapes for the first time).
      */
-    private final boolean tiledExperts = Boolean.parseBoolean(System.getProperty("moe.cuda.tiledExperts", "false"));
+    private final boolean tiledExperts = Boolean.parseBoolean(System.getProperty("moe.cuda.tiledExperts", "true"));
     /** Tiles of this (non-decode) step for the tiled prefill attention, uploaded by {@link #beginStep}. */
     private int prefillTiles;
     private final @Nullable StepProfiler profiler;
