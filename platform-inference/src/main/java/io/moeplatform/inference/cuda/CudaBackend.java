@@ -87,9 +87,9 @@ final class CudaBackend implements DeepSeekBackend {
      */
     private final boolean prefillTiled = Boolean.parseBoolean(System.getProperty("moe.cuda.prefillTiled", "true"));
     /**
-     * Experts with many rows in a large step run as batched cuBLAS GEMMs over row blocks padded to the largest group
-     * (a few calls per layer) instead of three GEMMs per expert; {@code -Dmoe.cuda.batchedExpertGemms=false} goes
-     * back to one GEMM per expert and matrix.
+     * On the cuBLAS path ({@code -Dmoe.cuda.tiledExperts=false}), experts with many rows in a large step run as
+     * batched cuBLAS GEMMs over row blocks padded to the largest group (a few calls per layer) instead of three GEMMs
+     * per expert; {@code -Dmoe.cuda.batchedExpertGemms=false} goes back to one GEMM per expert and matrix.
      */
     private final boolean batchedExpertGemms = Boolean
             .parseBoolean(System.getProperty("moe.cuda.batchedExpertGemms", "true"));
