@@ -44,13 +44,16 @@ __device__ __forceinline__ void merge_partitions(const float* part_out, const fl
 // head_dim] fp32 and (m, l) to part_ml [seqs, num_q_heads, partitions, 2], and paged_attention_reduce merges them,
 // or, when counters [seqs * num_q_heads] int32 (all zero) is given, the last partition block of each (sequence,
 // head) does.
+// early_kv != 0: the first group's K and V rows are loaded before the grid wait too, except the row of the current
+// token (position seq_lens[b] - 1), which the previous kernel writes: every other row was written by an earlier step.
+// Only for decode steps whose previous kernel writes nothing else of this layer's cache (the engine's order).
 template <int DL>
 __device__ __forceinline__ void paged_attention_body(
         const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
         const int* __restrict__ block_tables, const int* __restrict__ seq_lens, bf16* __restrict__ out,
         float* __restrict__ part_out, float* __restrict__ part_ml, long long q_stride, int num_q_heads,
         int num_kv_heads, int block_size, int max_blocks_per_seq, int partition_size, float scale,
-        int* __restrict__ counters) {
+        int* __restrict__ counters, int early_kv) {
     constexpr int D = 32 * DL;
     constexpr int TOK = DL > 4 ? 4 : 8;
     const int h = blockIdx.x, b = blockIdx.y, p = blockIdx.z, partitions = gridDim.z;
@@ -74,7 +77,23 @@ __device__ __forceinline__ void paged_attention_body(
         }
     };
     int t0 = begin + warp * TOK;
-    if (t0 < end) offsets(t0);
+    float kf[TOK][DL], vf[TOK][DL];
+    // a token of the group whose row must come after the wait: the current one (or the last one repeated past the end)
+    auto current = [&](int i) { return min(t0 + i, end - 1) == len - 1; };
+    bool preloaded = false;
+    if (t0 < end) {
+        offsets(t0);
+        if (early_kv) {
+#pragma unroll
+            for (int i = 0; i < TOK; i++) {
+                if (!current(i)) {
+                    load_bf16s<DL>(k_head + off[i], kf[i]);
+                    load_bf16s<DL>(v_head + off[i], vf[i]);
+                }
+            }
+            preloaded = true;
+        }
+    }
     grid_dependency_sync();
 
     float qv[DL], acc[DL];
@@ -86,12 +105,14 @@ __device__ __forceinline__ void paged_attention_body(
     }
     float m = -INFINITY, l = 0.0f;
     for (; t0 < end; t0 += ATTN_WARPS * TOK) {
-        float kf[TOK][DL], vf[TOK][DL];
 #pragma unroll
         for (int i = 0; i < TOK; i++) {
-            load_bf16s<DL>(k_head + off[i], kf[i]);
-            load_bf16s<DL>(v_head + off[i], vf[i]);
+            if (!preloaded || current(i)) {
+                load_bf16s<DL>(k_head + off[i], kf[i]);
+                load_bf16s<DL>(v_head + off[i], vf[i]);
+            }
         }
+        preloaded = false;
         const int n = min(TOK, end - t0);
         if (t0 + ATTN_WARPS * TOK < end) offsets(t0 + ATTN_WARPS * TOK);  // next group's table reads, in flight now
         float s[TOK];
@@ -167,17 +188,17 @@ __device__ __forceinline__ void paged_attention_body(
     if (threadIdx.x == 0) counters[head_row] = 0;
 }
 
-// The kernel the backend launches: head_dim picks the body (a multiple of 32 up to 256).
+// The kernel the backend launches: head_dim picks the body (a multiple of 32 up to 256); early_kv as above.
 extern "C" __global__ void __launch_bounds__(ATTN_WARPS * 32)
 paged_attention(const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
                 const int* __restrict__ block_tables, const int* __restrict__ seq_lens, bf16* __restrict__ out,
                 float* __restrict__ part_out, float* __restrict__ part_ml, long long q_stride, int num_q_heads,
                 int num_kv_heads, int head_dim, int block_size, int max_blocks_per_seq, int partition_size,
-                float scale, int* __restrict__ counters) {
+                float scale, int* __restrict__ counters, int early_kv) {
 #define ATTN_BODY(DL)                                                                                              \
     paged_attention_body<DL>(q, k_cache, v_cache, block_tables, seq_lens, out, part_out, part_ml, q_stride,        \
                              num_q_heads, num_kv_heads, block_size, max_blocks_per_seq, partition_size, scale,     \
-                             counters)
+                             counters, early_kv)
     switch (head_dim / 32) {
         case 1: ATTN_BODY(1); break;
         case 2: ATTN_BODY(2); break;

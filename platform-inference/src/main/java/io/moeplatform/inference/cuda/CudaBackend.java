@@ -751,15 +751,27 @@ final class CudaBackend implements DeepSeekBackend {
      * partitions and at least 32 tokens each.
      */
     static int decodePartitions(int rows, int maxLength, int multiprocessors) {
+        return decodePartitions(rows, maxLength, multiprocessors, DECODE_PARTITION_TOKENS);
+    }
+
+    /** As above with at most {@code partitionTokens} tokens per partition instead of 64. */
+    static int decodePartitions(int rows, int maxLength, int multiprocessors, int partitionTokens) {
         int wanted = (2 * multiprocessors + rows - 1) / rows;
         if (wanted <= 1) {
             return 1;
         }
-        int byLength = (maxLength + DECODE_PARTITION_TOKENS - 1) / DECODE_PARTITION_TOKENS;
+        int byLength = (maxLength + partitionTokens - 1) / partitionTokens;
         return Math.max(1, Math.min(Math.min(Math.max(wanted, byLength), 64), (maxLength + 31) / 32));
     }
 
     private static final int DECODE_PARTITION_TOKENS = 64;
+    /**
+     * Most tokens per split-K partition of decode attention ({@code -Dmoe.cuda.decodePartitionTokens}, default 64):
+     * at 32 each warp of the per-head kernel has one group of 8 tokens, all of whose K/V rows
+     * {@code -Dmoe.cuda.attentionEarlyKv=true} loads before the grid wait (an A/B for batch 1, not yet measured).
+     */
+    private final int decodePartitionTokens = Math.max(32,
+            Integer.getInteger("moe.cuda.decodePartitionTokens", DECODE_PARTITION_TOKENS));
 
     /**
      * One query per sequence: the paged decode kernels, split-K by {@link #decodePartitions}. Lengths are bounded by
@@ -770,7 +782,8 @@ final class CudaBackend implements DeepSeekBackend {
         int maxLength = tableStride * pool.blockSize();
         PagedAttentionShape s = new PagedAttentionShape(tokens, shape.heads(), shape.kvHeads(), shape.headDim(),
                 pool.blockSize(), tableStride, (long) shape.heads() * shape.headDim(), shape.scale());
-        int partitions = decodePartitions(tokens * shape.heads(), maxLength, context.info().multiprocessors());
+        int partitions = decodePartitions(tokens * shape.heads(), maxLength, context.info().multiprocessors(),
+                decodePartitionTokens);
         int partitionSize = (maxLength + partitions - 1) / partitions;
         // partitions > 1 only while tokens x heads < 2 x SMs, at most 64 each: 16 MiB covers that for head dims up
         // to 256 and is allocated once (a reallocation would invalidate the captured graphs)

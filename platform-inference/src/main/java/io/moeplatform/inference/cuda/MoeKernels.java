@@ -33,6 +33,10 @@ public final class MoeKernels implements AutoCloseable {
     // the tensor-core grouped kernel instead of the CUDA-core one; -Dmoe.cuda.attentionMma=false keeps the latter
     // (H100, 128 sequences of 144 tokens, Qwen3 heads: 0.128 -> 0.032 ms per layer)
     private final boolean attentionMma = Boolean.parseBoolean(System.getProperty("moe.cuda.attentionMma", "true"));
+    // the per-head kernel loads K/V rows of earlier tokens before its grid wait (-Dmoe.cuda.attentionEarlyKv=true):
+    // off until it has passed the GPU tests and an A/B at batch 1 (written in session 7 after the device budget was
+    // spent)
+    private final boolean attentionEarlyKv = Boolean.getBoolean("moe.cuda.attentionEarlyKv");
 
     private MoeKernels(CudaModule module, int multiprocessors) {
         this.module = module;
@@ -171,12 +175,16 @@ public final class MoeKernels implements AutoCloseable {
      * hold {@link PagedAttentionShape#scratchBytes(int)} and a second kernel merges the pieces, unless
      * {@code counters} (an int per sequence and query head, all zero, left zero) is given and the per-head kernel
      * runs: then its last block per head merges them. Every sequence's length must be at most
-     * {@code partitions * partitionSize}.
+     * {@code partitions * partitionSize}. With {@code -Dmoe.cuda.attentionEarlyKv=true} the per-head kernel reads K/V
+     * rows before waiting for the previous kernel, so that kernel may write only each sequence's last row (a decode
+     * step's KV store).
      */
     public void pagedAttention(PagedAttentionShape s, DeviceMemory q, DeviceMemory kCache, DeviceMemory vCache,
             DeviceMemory blockTables, DeviceMemory sequenceLengths, DeviceMemory out, int partitions,
             int partitionSize, @Nullable DeviceMemory scratch, @Nullable DeviceMemory counters, CudaStream stream) {
-        DecodeAttentionKernel kernel = DecodeAttentionKernel.PER_HEAD;
+        DecodeAttentionKernel kernel = attentionEarlyKv
+                ? DecodeAttentionKernel.PER_HEAD_EARLY_KV
+                : DecodeAttentionKernel.PER_HEAD;
         if (prefersGrouped(s, partitions, multiprocessors)) {
             kernel = attentionMma && ((q.address() | 2 * s.queryStride()) & 15) == 0
                     ? DecodeAttentionKernel.GROUPED_MMA
@@ -284,7 +292,8 @@ public final class MoeKernels implements AutoCloseable {
                     new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(blockTables).ptr(sequenceLengths).ptr(out)
                             .ptr(partOut).ptr(partMl).i64(s.queryStride()).i32(s.queryHeads()).i32(s.kvHeads())
                             .i32(s.headDim()).i32(s.blockSize()).i32(s.maxBlocksPerSequence()).i32(partitionSize)
-                            .f32(s.scale()).ptr(fusedReduce ? counters : null));
+                            .f32(s.scale()).ptr(fusedReduce ? counters : null)
+                            .i32(kernel == DecodeAttentionKernel.PER_HEAD_EARLY_KV ? 1 : 0));
         }
         if (partitions > 1 && !fusedReduce) {
             pagedAttentionReduce.launch(Dim3.of(s.queryHeads(), s.sequences()), Dim3.of(s.headDim()), 0, stream,

@@ -40,6 +40,9 @@ class AttentionKernelChoiceTests {
         // a step with two blocks per SM already is not split
         assertThat(CudaBackend.decodePartitions(64 * 32, 2048, H100_SMS)).isEqualTo(1);
         assertThat(CudaBackend.decodePartitions(1, 16, H100_SMS)).isEqualTo(1);
+        // 32 tokens per partition (-Dmoe.cuda.decodePartitionTokens=32): batch 1 of Qwen3 at a 512-token table
+        assertThat(CudaBackend.decodePartitions(32, 512, H100_SMS, 32)).isEqualTo(16);
+        assertThat(CudaBackend.decodePartitions(32, 512, H100_SMS, 64)).isEqualTo(9);
     }
 
     @Test

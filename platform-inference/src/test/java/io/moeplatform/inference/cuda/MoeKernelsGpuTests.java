@@ -229,7 +229,7 @@ class MoeKernelsGpuTests {
         DeviceBuffer counters = gpu.i32(new int[seqs * qHeads]);
         DecodeAttentionKernel[] kernels = groupedExists
                 ? DecodeAttentionKernel.values()
-                : new DecodeAttentionKernel[]{DecodeAttentionKernel.PER_HEAD};
+                : new DecodeAttentionKernel[]{DecodeAttentionKernel.PER_HEAD, DecodeAttentionKernel.PER_HEAD_EARLY_KV};
         for (DecodeAttentionKernel kernel : kernels) {
             boolean grouped = kernel.grouped();
             for (boolean fused : grouped ? new boolean[]{false} : new boolean[]{false, true}) {
