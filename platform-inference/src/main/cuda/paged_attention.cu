@@ -44,16 +44,17 @@ __device__ __forceinline__ void merge_partitions(const float* part_out, const fl
 // head_dim] fp32 and (m, l) to part_ml [seqs, num_q_heads, partitions, 2], and paged_attention_reduce merges them,
 // or, when counters [seqs * num_q_heads] int32 (all zero) is given, the last partition block of each (sequence,
 // head) does.
-// early_kv != 0: the first group's K and V rows are loaded before the grid wait too, except the row of the current
-// token (position seq_lens[b] - 1), which the previous kernel writes: every other row was written by an earlier step.
-// Only for decode steps whose previous kernel writes nothing else of this layer's cache (the engine's order).
-template <int DL>
+// EARLY_KV (paged_attention_early_kv): the first group's K and V rows are loaded before the grid wait too, except the
+// row of the current token (position seq_lens[b] - 1), which the previous kernel writes: every other row was written
+// by an earlier step. Only for decode steps whose previous kernel writes nothing else of this layer's cache (the
+// engine's order).
+template <int DL, bool EARLY_KV>
 __device__ __forceinline__ void paged_attention_body(
         const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
         const int* __restrict__ block_tables, const int* __restrict__ seq_lens, bf16* __restrict__ out,
         float* __restrict__ part_out, float* __restrict__ part_ml, long long q_stride, int num_q_heads,
         int num_kv_heads, int block_size, int max_blocks_per_seq, int partition_size, float scale,
-        int* __restrict__ counters, int early_kv) {
+        int* __restrict__ counters) {
     constexpr int D = 32 * DL;
     constexpr int TOK = DL > 4 ? 4 : 8;
     const int h = blockIdx.x, b = blockIdx.y, p = blockIdx.z, partitions = gridDim.z;
@@ -83,7 +84,7 @@ __device__ __forceinline__ void paged_attention_body(
     bool preloaded = false;
     if (t0 < end) {
         offsets(t0);
-        if (early_kv) {
+        if constexpr (EARLY_KV) {
 #pragma unroll
             for (int i = 0; i < TOK; i++) {
                 if (!current(i)) {
@@ -107,7 +108,7 @@ __device__ __forceinline__ void paged_attention_body(
     for (; t0 < end; t0 += ATTN_WARPS * TOK) {
 #pragma unroll
         for (int i = 0; i < TOK; i++) {
-            if (!preloaded || current(i)) {
+            if (!EARLY_KV || !preloaded || current(i)) {
                 load_bf16s<DL>(k_head + off[i], kf[i]);
                 load_bf16s<DL>(v_head + off[i], vf[i]);
             }
@@ -188,17 +189,18 @@ __device__ __forceinline__ void paged_attention_body(
     if (threadIdx.x == 0) counters[head_row] = 0;
 }
 
-// The kernel the backend launches: head_dim picks the body (a multiple of 32 up to 256); early_kv as above.
-extern "C" __global__ void __launch_bounds__(ATTN_WARPS * 32)
-paged_attention(const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
-                const int* __restrict__ block_tables, const int* __restrict__ seq_lens, bf16* __restrict__ out,
-                float* __restrict__ part_out, float* __restrict__ part_ml, long long q_stride, int num_q_heads,
-                int num_kv_heads, int head_dim, int block_size, int max_blocks_per_seq, int partition_size,
-                float scale, int* __restrict__ counters, int early_kv) {
+// head_dim picks the body (a multiple of 32 up to 256).
+template <bool EARLY_KV>
+__device__ __forceinline__ void paged_attention_any_dim(
+        const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,
+        const int* __restrict__ block_tables, const int* __restrict__ seq_lens, bf16* __restrict__ out,
+        float* __restrict__ part_out, float* __restrict__ part_ml, long long q_stride, int num_q_heads,
+        int num_kv_heads, int head_dim, int block_size, int max_blocks_per_seq, int partition_size, float scale,
+        int* __restrict__ counters) {
 #define ATTN_BODY(DL)                                                                                              \
-    paged_attention_body<DL>(q, k_cache, v_cache, block_tables, seq_lens, out, part_out, part_ml, q_stride,        \
-                             num_q_heads, num_kv_heads, block_size, max_blocks_per_seq, partition_size, scale,     \
-                             counters, early_kv)
+    paged_attention_body<DL, EARLY_KV>(q, k_cache, v_cache, block_tables, seq_lens, out, part_out, part_ml,        \
+                                       q_stride, num_q_heads, num_kv_heads, block_size, max_blocks_per_seq,        \
+                                       partition_size, scale, counters)
     switch (head_dim / 32) {
         case 1: ATTN_BODY(1); break;
         case 2: ATTN_BODY(2); break;
@@ -211,6 +213,22 @@ paged_attention(const bf16* __restrict__ q, const bf16* __restrict__ k_cache, co
     }
 #undef ATTN_BODY
 }
+
+// The kernels the backend launches; paged_attention_early_kv loads the first K/V rows before the grid wait (EARLY_KV
+// above).
+#define PAGED_ATTENTION_ENTRY(NAME, EARLY)                                                                         \
+    extern "C" __global__ void __launch_bounds__(ATTN_WARPS * 32) NAME(                                            \
+            const bf16* __restrict__ q, const bf16* __restrict__ k_cache, const bf16* __restrict__ v_cache,        \
+            const int* __restrict__ block_tables, const int* __restrict__ seq_lens, bf16* __restrict__ out,        \
+            float* __restrict__ part_out, float* __restrict__ part_ml, long long q_stride, int num_q_heads,        \
+            int num_kv_heads, int head_dim, int block_size, int max_blocks_per_seq, int partition_size, float scale, \
+            int* __restrict__ counters) {                                                                          \
+        paged_attention_any_dim<EARLY>(q, k_cache, v_cache, block_tables, seq_lens, out, part_out, part_ml,        \
+                                       q_stride, num_q_heads, num_kv_heads, head_dim, block_size,                  \
+                                       max_blocks_per_seq, partition_size, scale, counters);                       \
+    }
+PAGED_ATTENTION_ENTRY(paged_attention, false)
+PAGED_ATTENTION_ENTRY(paged_attention_early_kv, true)
 
 // paged_attention_reduce: merge_partitions for every (sequence, head).
 // grid = (num_q_heads, seqs), block = head_dim threads; shapes as in paged_attention.

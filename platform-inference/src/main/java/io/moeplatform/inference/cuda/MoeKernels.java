@@ -22,6 +22,7 @@ public final class MoeKernels implements AutoCloseable {
     private final CudaFunction siluMul;
     private final CudaFunction moeRouter;
     private final CudaFunction pagedAttention;
+    private final CudaFunction pagedAttentionEarlyKv;
     private final CudaFunction pagedAttentionReduce;
     private final CudaFunction pagedAttentionGqa64;
     private final CudaFunction pagedAttentionGqa128;
@@ -49,6 +50,7 @@ public final class MoeKernels implements AutoCloseable {
         siluMul = module.function("silu_mul");
         moeRouter = module.function("moe_router");
         pagedAttention = module.function("paged_attention");
+        pagedAttentionEarlyKv = module.function("paged_attention_early_kv");
         pagedAttentionReduce = module.function("paged_attention_reduce");
         pagedAttentionGqa64 = module.function("paged_attention_gqa_d64");
         pagedAttentionGqa128 = module.function("paged_attention_gqa_d128");
@@ -288,12 +290,14 @@ public final class MoeKernels implements AutoCloseable {
                             .ptr(partOut).ptr(partMl).i64(s.queryStride()).i32(s.queryHeads()).i32(s.kvHeads())
                             .i32(s.blockSize()).i32(s.maxBlocksPerSequence()).i32(partitionSize).f32(s.scale()));
         } else {
-            pagedAttention.launch(new Dim3(s.queryHeads(), s.sequences(), partitions), Dim3.of(128), 0, stream,
+            CudaFunction perHead = kernel == DecodeAttentionKernel.PER_HEAD_EARLY_KV
+                    ? pagedAttentionEarlyKv
+                    : pagedAttention;
+            perHead.launch(new Dim3(s.queryHeads(), s.sequences(), partitions), Dim3.of(128), 0, stream,
                     new KernelArgs().ptr(q).ptr(kCache).ptr(vCache).ptr(blockTables).ptr(sequenceLengths).ptr(out)
                             .ptr(partOut).ptr(partMl).i64(s.queryStride()).i32(s.queryHeads()).i32(s.kvHeads())
                             .i32(s.headDim()).i32(s.blockSize()).i32(s.maxBlocksPerSequence()).i32(partitionSize)
-                            .f32(s.scale()).ptr(fusedReduce ? counters : null)
-                            .i32(kernel == DecodeAttentionKernel.PER_HEAD_EARLY_KV ? 1 : 0));
+                            .f32(s.scale()).ptr(fusedReduce ? counters : null));
         }
         if (partitions > 1 && !fusedReduce) {
             pagedAttentionReduce.launch(Dim3.of(s.queryHeads(), s.sequences()), Dim3.of(s.headDim()), 0, stream,
