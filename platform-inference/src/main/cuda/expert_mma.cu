@@ -36,15 +36,21 @@ __device__ __forceinline__ uint4 load_row(const bf16* p) {
 }
 
 // The group of this block, or false when the block has nothing to do (past *num_groups or outside the row range).
+// VIA_L2: read through L2 only (__ldcg), for reads before the grid wait of data an earlier kernel wrote.
+template <bool VIA_L2 = false>
 __device__ __forceinline__ bool mma_group(const int* group_expert, const int* group_start, const int* group_count,
                                           const int* num_groups, int min_rows, int max_rows, int& e, int& start,
                                           int& count) {
+    auto read = [](const int* p) {
+        if constexpr (VIA_L2) return __ldcg(p);
+        else return *p;
+    };
     const int g = blockIdx.y;
-    if (g >= *num_groups) return false;
-    count = group_count[g];
+    if (g >= read(num_groups)) return false;
+    count = read(group_count + g);
     if (count < min_rows || count >= max_rows) return false;
-    e = group_expert[g];
-    start = group_start[g];
+    e = read(group_expert + g);
+    start = read(group_start + g);
     return true;
 }
 
@@ -67,31 +73,44 @@ __device__ __forceinline__ void pass_rows(const bf16* (&rows)[4], const bf16* ba
 // One pass of up to 32 rows over k in [k_begin, k) (k_begin a multiple of 32): c0 += rows x B0, c1 += rows x B1, where b0 / b1 point at the lane's
 // first element of two 8-feature weight tiles (row n0 + g of each, k offset 8t) and rows[] come from pass_rows.
 // Weight loads of MMA_UNROLL k steps are issued before their multiplies.
+// The weight chunks of the MMA_UNROLL k steps from kb on (past k: left as they are, never used).
+__device__ __forceinline__ void mma_load(uint4 (&w0)[MMA_UNROLL], uint4 (&w1)[MMA_UNROLL], const bf16* b0,
+                                         const bf16* b1, int kb, int k) {
+#pragma unroll
+    for (int u = 0; u < MMA_UNROLL; u++) {
+        if (kb + 32 * u < k) {
+            w0[u] = load_stream(b0 + kb + 32 * u);
+            w1[u] = load_stream(b1 + kb + 32 * u);
+        }
+    }
+}
+
+// The multiplies of the k steps from kb on with the weight chunks mma_load fetched.
+__device__ __forceinline__ void mma_multiply(const bf16* const (&rows)[4], int rn, const uint4 (&w0)[MMA_UNROLL],
+                                             const uint4 (&w1)[MMA_UNROLL], int kb, int k, float (&c0)[2][4],
+                                             float (&c1)[2][4]) {
+#pragma unroll
+    for (int u = 0; u < MMA_UNROLL; u++) {
+        const int kk = kb + 32 * u;
+        if (kk >= k) break;
+#pragma unroll
+        for (int m = 0; m < 2; m++) {
+            if (m == 0 || rn > 16) {
+                const uint4 lo = load_row(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
+                const uint4 hi = load_row(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
+                mma_k32(c0[m], lo, hi, w0[u]);
+                mma_k32(c1[m], lo, hi, w1[u]);
+            }
+        }
+    }
+}
+
 __device__ __forceinline__ void mma_pass(const bf16* const (&rows)[4], int rn, const bf16* b0, const bf16* b1,
                                          int k_begin, int k, float (&c0)[2][4], float (&c1)[2][4]) {
     for (int kb = k_begin; kb < k; kb += 32 * MMA_UNROLL) {
         uint4 w0[MMA_UNROLL], w1[MMA_UNROLL];
-#pragma unroll
-        for (int u = 0; u < MMA_UNROLL; u++) {
-            if (kb + 32 * u < k) {
-                w0[u] = load_stream(b0 + kb + 32 * u);
-                w1[u] = load_stream(b1 + kb + 32 * u);
-            }
-        }
-#pragma unroll
-        for (int u = 0; u < MMA_UNROLL; u++) {
-            const int kk = kb + 32 * u;
-            if (kk >= k) break;
-#pragma unroll
-            for (int m = 0; m < 2; m++) {
-                if (m == 0 || rn > 16) {
-                    const uint4 lo = load_row(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
-                    const uint4 hi = load_row(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
-                    mma_k32(c0[m], lo, hi, w0[u]);
-                    mma_k32(c1[m], lo, hi, w1[u]);
-                }
-            }
-        }
+        mma_load(w0, w1, b0, b1, kb, k);
+        mma_multiply(rows, rn, w0, w1, kb, k, c0, c1);
     }
 }
 
@@ -199,7 +218,11 @@ GATE_UP_MMA_ENTRY(expert_gate_up_mma_splitk, MMA_WARPS)
 
 // y[r, n] = bf16(act[r] . Wd_e[n]) for the rows r of each group with min_rows <= count < max_rows;
 // act [rows, inter], y [rows, hidden].
-template <int KSPLIT>
+// EARLY (expert_down_mma_splitk_early, steps of at most 32 rows per group): the group table and the first
+// MMA_UNROLL k steps of weights are read before the grid wait. That is safe because the table comes from the router,
+// two kernels back: this kernel starts only after every block of gate/up, the kernel in between, has passed its own
+// wait for the router. Only act (gate/up's output) is read after the wait.
+template <int KSPLIT, bool EARLY = false>
 __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
                                               const unsigned long long* __restrict__ down_ptrs,
                                               const int* __restrict__ group_expert,
@@ -209,13 +232,24 @@ __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
                                               int hidden) {
     static_assert(KSPLIT == 1 || KSPLIT == MMA_WARPS, "a block's warps split K all together or not at all");
     int e, start, count;
-    if (!mma_group(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count)) return;
+    const bool active =
+            mma_group<EARLY>(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count);
+    if (!EARLY && !active) return;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const int part = warp % KSPLIT;
     const int n0 = blockIdx.x * (16 * MMA_WARPS / KSPLIT) + (warp / KSPLIT) * 16;
-    if (n0 >= hidden) return;
+    if (!EARLY && n0 >= hidden) return;
     const int chunk = KSPLIT > 1 ? split_chunk(inter, KSPLIT) : inter;
     const int k_begin = part * chunk, k_end = min(inter, k_begin + chunk);
+    uint4 first0[MMA_UNROLL], first1[MMA_UNROLL];
+    if constexpr (EARLY) {
+        if (active && n0 < hidden) {
+            const bf16* w0 = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(n0 + g) * inter + 8 * t;
+            mma_load(first0, first1, w0, w0 + 8LL * inter, k_begin, k_end);
+        }
+        grid_dependency_sync();  // every block waits, so that this grid completes after gate/up
+        if (!active || n0 >= hidden) return;
+    }
     const bf16* w0 = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(n0 + g) * inter + 8 * t;
     const bf16* w1 = w0 + 8LL * inter;
     for (int r0 = 0; r0 < count; r0 += 32) {
@@ -223,7 +257,12 @@ __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
         const bf16* rows[4];
         pass_rows(rows, act, nullptr, start + r0, rn, inter, g, t);
         float c0[2][4] = {}, c1[2][4] = {};
-        mma_pass(rows, rn, w0, w1, k_begin, k_end, c0, c1);
+        if (EARLY && r0 == 0) {
+            mma_multiply(rows, rn, first0, first1, k_begin, k_end, c0, c1);
+            mma_pass(rows, rn, w0, w1, k_begin + 32 * MMA_UNROLL, k_end, c0, c1);
+        } else {
+            mma_pass(rows, rn, w0, w1, k_begin, k_end, c0, c1);
+        }
         if (KSPLIT > 1) {
             split_reduce(c0, c1, part, lane);
             if (part != 0) continue;
@@ -259,3 +298,13 @@ __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
     }
 DOWN_MMA_ENTRY(expert_down_mma, 1)
 DOWN_MMA_ENTRY(expert_down_mma_splitk, MMA_WARPS)
+
+// expert_down_mma_splitk with the table and the first weights read before the grid wait (EARLY above); same grid.
+// The launch bounds keep it at 128 registers, 4 blocks per SM like the plain kernel (142 without them).
+extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32, 4) expert_down_mma_splitk_early(
+        const bf16* __restrict__ act, const unsigned long long* __restrict__ down_ptrs,
+        const int* __restrict__ group_expert, const int* __restrict__ group_start, const int* __restrict__ group_count,
+        const int* __restrict__ num_groups, int min_rows, int max_rows, bf16* __restrict__ y, int inter, int hidden) {
+    down_mma_body<MMA_WARPS, true>(act, down_ptrs, group_expert, group_start, group_count, num_groups, min_rows,
+                                   max_rows, y, inter, hidden);
+}

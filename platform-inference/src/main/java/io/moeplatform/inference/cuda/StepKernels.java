@@ -37,6 +37,11 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction expertDownMma;
     private final CudaFunction expertGateUpMmaSplitK;
     private final CudaFunction expertDownMmaSplitK;
+    private final CudaFunction expertDownMmaSplitKEarly;
+    // the split-K down kernel that reads its group table and first weights before the grid wait
+    // (-Dmoe.cuda.downEarlyWeights=true): off until it has passed the GPU tests and an A/B at batch 1 (written in
+    // session 7 after the device budget was spent)
+    private final boolean downEarlyWeights = Boolean.getBoolean("moe.cuda.downEarlyWeights");
     private final CudaFunction expertGateUpTiled;
     private final CudaFunction expertDownTiled;
     private final CudaFunction expertCombine;
@@ -74,6 +79,7 @@ final class StepKernels implements AutoCloseable {
         expertDownMma = module.function("expert_down_mma");
         expertGateUpMmaSplitK = module.function("expert_gate_up_mma_splitk");
         expertDownMmaSplitK = module.function("expert_down_mma_splitk");
+        expertDownMmaSplitKEarly = module.function("expert_down_mma_splitk_early");
         expertGateUpTiled = module.function("expert_gate_up_tiled");
         expertDownTiled = module.function("expert_down_tiled");
         expertCombine = module.function("expert_combine");
@@ -342,7 +348,20 @@ final class StepKernels implements AutoCloseable {
     /** Tensor-core down projection for the groups with {@code minRows <= count < maxRows}; splitK as above. */
     void expertDownMma(DeviceMemory act, MoeLayout layout, DeviceMemory downPtrs, int maxGroups, int minRows,
             int maxRows, DeviceMemory y, int inter, int hidden, boolean splitK, CudaStream s) {
-        CudaFunction f = splitK ? expertDownMmaSplitK : expertDownMma;
+        expertDownMma(act, layout, downPtrs, maxGroups, minRows, maxRows, y, inter, hidden, splitK,
+                splitK && downEarlyWeights, s);
+    }
+
+    /**
+     * As above; {@code early} (split K only) picks the kernel that reads the group table and its first weights
+     * before waiting for gate/up, which it may because the table comes from the router before that (tests, A/B runs).
+     */
+    void expertDownMma(DeviceMemory act, MoeLayout layout, DeviceMemory downPtrs, int maxGroups, int minRows,
+            int maxRows, DeviceMemory y, int inter, int hidden, boolean splitK, boolean early, CudaStream s) {
+        if (early && !splitK) {
+            throw new IllegalArgumentException("the early down kernel splits K");
+        }
+        CudaFunction f = early ? expertDownMmaSplitKEarly : splitK ? expertDownMmaSplitK : expertDownMma;
         int featuresPerBlock = splitK ? 16 : 64;
         f.launch(Dim3.of((hidden + featuresPerBlock - 1) / featuresPerBlock, maxGroups), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
