@@ -70,9 +70,6 @@ __device__ __forceinline__ void pass_rows(const bf16* (&rows)[4], const bf16* ba
     }
 }
 
-// One pass of up to 32 rows over k in [k_begin, k) (k_begin a multiple of 32): c0 += rows x B0, c1 += rows x B1, where b0 / b1 point at the lane's
-// first element of two 8-feature weight tiles (row n0 + g of each, k offset 8t) and rows[] come from pass_rows.
-// Weight loads of MMA_UNROLL k steps are issued before their multiplies.
 // The weight chunks of the MMA_UNROLL k steps from kb on (past k: left as they are, never used).
 __device__ __forceinline__ void mma_load(uint4 (&w0)[MMA_UNROLL], uint4 (&w1)[MMA_UNROLL], const bf16* b0,
                                          const bf16* b1, int kb, int k) {
@@ -105,6 +102,9 @@ __device__ __forceinline__ void mma_multiply(const bf16* const (&rows)[4], int r
     }
 }
 
+// One pass of up to 32 rows over k in [k_begin, k) (k_begin a multiple of 32): c0 += rows x B0, c1 += rows x B1,
+// where b0 / b1 point at the lane's first element of two 8-feature weight tiles (row n0 + g of each, k offset 8t) and
+// rows[] come from pass_rows. Weight loads of MMA_UNROLL k steps are issued before their multiplies.
 __device__ __forceinline__ void mma_pass(const bf16* const (&rows)[4], int rn, const bf16* b0, const bf16* b1,
                                          int k_begin, int k, float (&c0)[2][4], float (&c1)[2][4]) {
     for (int kb = k_begin; kb < k; kb += 32 * MMA_UNROLL) {
@@ -218,7 +218,7 @@ GATE_UP_MMA_ENTRY(expert_gate_up_mma_splitk, MMA_WARPS)
 
 // y[r, n] = bf16(act[r] . Wd_e[n]) for the rows r of each group with min_rows <= count < max_rows;
 // act [rows, inter], y [rows, hidden].
-// EARLY (expert_down_mma_splitk_early, steps of at most 32 rows per group): the group table and the first
+// EARLY (expert_down_mma_splitk_early, for decode steps of at most 8 tokens): the group table and the first
 // MMA_UNROLL k steps of weights are read before the grid wait. That is safe because the table comes from the router,
 // two kernels back: this kernel starts only after every block of gate/up, the kernel in between, has passed its own
 // wait for the router. Only act (gate/up's output) is read after the wait.
