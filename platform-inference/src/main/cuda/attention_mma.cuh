@@ -13,6 +13,14 @@ template <int C, int U>
 struct KvStep {
     uint4 ka[C], kb[C], v0[U], v1[U], v8[U], v9[U];
 
+    // Word w (dims 2w, 2w + 1 of the 8) of the V rows of tokens 2t, 2t + 1 (tokens 2t + 8, 2t + 9 with `upper`), paired
+    // into one mma operand register by __byte_perm selector sel (0x5410: the first dim of both, 0x7632: the second).
+    __device__ __forceinline__ unsigned v_pair(int u, int w, bool upper, unsigned sel) const {
+        const uint4& a = upper ? v8[u] : v0[u];
+        const uint4& b = upper ? v9[u] : v1[u];
+        return __byte_perm(reinterpret_cast<const unsigned*>(&a)[w], reinterpret_cast<const unsigned*>(&b)[w], sel);
+    }
+
     __device__ __forceinline__ void load(const bf16* kh, const bf16* vh, long long stride, int sa, int sb, int g,
                                          int t) {
         const int s0 = __shfl_sync(0xffffffffu, sa, 8 * t), s1 = __shfl_sync(0xffffffffu, sa, 8 * t + 4);

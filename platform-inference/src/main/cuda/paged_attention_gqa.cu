@@ -237,14 +237,10 @@ __device__ __forceinline__ void paged_attention_gqa_mma_body(
         const unsigned b0 = __byte_perm(w0, w1, sel), b1 = __byte_perm(w8, w9, sel);
 #pragma unroll
         for (int u = 0; u < U; u++) {
-            const unsigned* r0 = reinterpret_cast<const unsigned*>(&kv.v0[u]);
-            const unsigned* r1 = reinterpret_cast<const unsigned*>(&kv.v1[u]);
-            const unsigned* r8 = reinterpret_cast<const unsigned*>(&kv.v8[u]);
-            const unsigned* r9 = reinterpret_cast<const unsigned*>(&kv.v9[u]);
 #pragma unroll
             for (int j = 0; j < 4; j++) {
-                mma16816(acc[4 * u + j], __byte_perm(r0[j], r1[j], 0x5410u), __byte_perm(r0[j], r1[j], 0x7632u),
-                         __byte_perm(r8[j], r9[j], 0x5410u), __byte_perm(r8[j], r9[j], 0x7632u), b0, b1);
+                mma16816(acc[4 * u + j], kv.v_pair(u, j, false, 0x5410u), kv.v_pair(u, j, false, 0x7632u),
+                         kv.v_pair(u, j, true, 0x5410u), kv.v_pair(u, j, true, 0x7632u), b0, b1);
             }
         }
     }

@@ -231,15 +231,11 @@ __device__ __forceinline__ void prefill_attention_mma_body(
         const unsigned a2 = *reinterpret_cast<const unsigned*>(&p2), a3 = *reinterpret_cast<const unsigned*>(&p3);
 #pragma unroll
         for (int u = 0; u < U; u++) {
-            const unsigned* r0 = reinterpret_cast<const unsigned*>(&kv.v0[u]);
-            const unsigned* r1 = reinterpret_cast<const unsigned*>(&kv.v1[u]);
-            const unsigned* r8 = reinterpret_cast<const unsigned*>(&kv.v8[u]);
-            const unsigned* r9 = reinterpret_cast<const unsigned*>(&kv.v9[u]);
 #pragma unroll
             for (int j = 0; j < 8; j++) {
                 const unsigned sel = (j & 1) ? 0x7632u : 0x5410u;
-                mma16816(acc[8 * u + j], a0, a1, a2, a3, __byte_perm(r0[j >> 1], r1[j >> 1], sel),
-                         __byte_perm(r8[j >> 1], r9[j >> 1], sel));
+                mma16816(acc[8 * u + j], a0, a1, a2, a3, kv.v_pair(u, j >> 1, false, sel),
+                         kv.v_pair(u, j >> 1, true, sel));
             }
         }
     }
