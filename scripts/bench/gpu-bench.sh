@@ -5,8 +5,8 @@
 # Parts:
 #   tests         every JUnit test tagged gpu (CUDA golden logits vs transformers and CPU, kernels, the engine's
 #                 scheduler invariants on CUDA)                                  -> tests.txt
-#   kernels       the kernel GPU tests only (KERNEL_TESTS, default MoeKernels, MoeRouting, PrefillAttention and
-#                 ExpertMma GpuTests) and the decode attention microbenchmark at ATTENTION_SHAPES (SEQSxLEN,...;
+#   kernels       the kernel GPU tests only (KERNEL_TESTS, default MoeKernels, MoeRouting, PrefillAttention,
+#                 ExpertMma, L2Prefetch GpuTests) and the decode attention microbenchmark at ATTENTION_SHAPES (SEQSxLEN,...;
 #                 none skips it)                                                 -> kernels.txt, attention.txt
 #   olmoe, qwen3  the engine's `bench` on dummy weights of configs/<model>.json: decode at BATCHES with the memory
 #                 roofline, prefill of PREFILL_LEN tokens, continuous batching of REQUESTS x (128 + OUTPUT_LEN)
@@ -84,7 +84,7 @@ run_tests() {
 
 run_kernels() { # the kernel tests (KERNEL_TESTS), then decode attention per kernel at ATTENTION_SHAPES (none: skip)
   local sel=() c
-  for c in ${KERNEL_TESTS:-MoeKernelsGpuTests MoeRoutingGpuTests PrefillAttentionGpuTests ExpertMmaGpuTests}; do
+  for c in ${KERNEL_TESTS:-MoeKernelsGpuTests MoeRoutingGpuTests PrefillAttentionGpuTests ExpertMmaGpuTests L2PrefetchGpuTests}; do
     sel+=(--select-class "io.moeplatform.inference.cuda.$c")
   done
   timeout "$limit" "$java" "${jvm[@]}" -jar "$stage"/junit-platform-console-standalone-*.jar execute --disable-banner \

@@ -19,6 +19,14 @@ __device__ __forceinline__ void grid_dependency_sync() {
 #endif
 }
 
+// launch_dependents alone, for a kernel that reads nothing another kernel wrote (l2_prefetch) and lets its successor
+// start at once; it must still call grid_dependency_sync() before it ends, to keep the chain of waits transitive.
+__device__ __forceinline__ void grid_dependency_release() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+    asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+
 __device__ __forceinline__ float to_f32(bf16 v) { return __bfloat162float(v); }
 __device__ __forceinline__ bf16 to_bf16(float v) { return __float2bfloat16_rn(v); }
 // Rounds through bf16 and back: used where the reference (HF transformers) stores an intermediate in bf16.

@@ -100,6 +100,17 @@ final class CudaBackend implements DeepSeekBackend {
      * against 126 ms with warmed-up cuBLAS (231-247 ms when cuBLAS meets the shapes for the first time).
      */
     private final boolean tiledExperts = Boolean.parseBoolean(System.getProperty("moe.cuda.tiledExperts", "true"));
+    /**
+     * Where the model's {@link #prefetch} hints are acted on in steps of at most {@link #prefetchTokens} tokens
+     * ({@code -Dmoe.cuda.prefetch=attention,moe}): {@code attention} launches {@code l2_prefetch} of the hinted
+     * weights (o_proj, router) next to the decode attention; {@code moe} next to the router, or {@code down} before
+     * the expert down projection, the next layer's q/k/v. Empty by default until an A/B at batch 1 shows it pays.
+     */
+    private final List<String> prefetchAt = Arrays.stream(System.getProperty("moe.cuda.prefetch", "").split(","))
+            .map(String::trim).filter(p -> !p.isEmpty()).toList();
+    private final int prefetchTokens = Integer.getInteger("moe.cuda.prefetchTokens", 8);
+    /** Weights hinted by {@link #prefetch} since the last attention or MoE block. */
+    private final List<DeviceMemory> pendingPrefetches = new ArrayList<>(StepKernels.PREFETCH_RANGES);
     /** Tiles of this (non-decode) step for the tiled prefill attention, uploaded by {@link #beginStep}. */
     private int prefillTiles;
     private final @Nullable StepProfiler profiler;
@@ -349,6 +360,7 @@ final class CudaBackend implements DeepSeekBackend {
         pendingRotary = null;
         pendingLinears.clear();
         pendingQkRope = null;
+        pendingPrefetches.clear();
         this.batch = batch;
         slices = batch.slices();
         realTokens = batch.tokenCount();
@@ -727,6 +739,8 @@ final class CudaBackend implements DeepSeekBackend {
                     tokens, stream);
             mark("kv write");
         }
+        launchPrefetches("attention");
+        pendingPrefetches.clear(); // hints meant for this site only
         if (decodeStep && shape.headDim() % 32 == 0) {
             decodeAttention(layer, q, shape, out);
         } else if (prefillTiles > 0 && shape.headDim() % 8 == 0
@@ -923,6 +937,7 @@ final class CudaBackend implements DeepSeekBackend {
                     moe.normalizeTopK(), realTokenCount(), experts, layout, expertsTouched,
                     zeroedDevice("moe.router.counter", 4), stream);
             mark("moe router gemm + top-k + align");
+            launchPrefetches("moe");
         } else {
             matmul(act(x), router.memory(), logits, tokens, experts, hidden, true);
             mark("moe router gemm");
@@ -962,6 +977,8 @@ final class CudaBackend implements DeepSeekBackend {
                     Integer.MAX_VALUE, activated, hidden, inter, stream);
         }
         mark("moe gate_up");
+        launchPrefetches("down");
+        pendingPrefetches.clear();
         if (small) {
             kernels.expertDown(activated, layout, downPtrs, maxGroups, smallRows, y, inter, hidden, stream);
         }
@@ -1145,6 +1162,24 @@ final class CudaBackend implements DeepSeekBackend {
             table.copyFromHost(host);
         }
         return new ExpertTable(table, (addressBits & 15) == 0);
+    }
+
+    @Override
+    public void prefetch(Tensor weight) {
+        if (launches() && !prefetchAt.isEmpty() && tokens <= prefetchTokens
+                && pendingPrefetches.size() < StepKernels.PREFETCH_RANGES) {
+            pendingPrefetches.add(((CudaWeight) weight).memory());
+        }
+    }
+
+    /** Launches the hinted prefetches if {@code site} is one of {@link #prefetchAt}. */
+    private void launchPrefetches(String site) {
+        if (!pendingPrefetches.isEmpty() && prefetchAt.contains(site)) {
+            // between two weight-streaming kernels (down) the requests wait for the first one to finish
+            kernels.prefetchL2(pendingPrefetches, context.info().multiprocessors(), site.equals("down"), stream);
+            pendingPrefetches.clear();
+            mark("l2 prefetch");
+        }
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.moeplatform.inference.cuda;
 
 import io.moeplatform.inference.model.RandomWeights;
+import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -53,6 +54,7 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction gatherPaddedRows;
     private final CudaFunction scatterPaddedRows;
     private final CudaFunction fillRandom;
+    private final CudaFunction l2Prefetch;
     private final CudaFunction[] gemv = new CudaFunction[4];
     private final CudaFunction[] gemv3 = new CudaFunction[4];
     private final CudaFunction[] routerRouteAlign = new CudaFunction[4];
@@ -83,6 +85,7 @@ final class StepKernels implements AutoCloseable {
         expertGateUpTiled = module.function("expert_gate_up_tiled");
         expertDownTiled = module.function("expert_down_tiled");
         expertCombine = module.function("expert_combine");
+        l2Prefetch = module.function("l2_prefetch");
         moeAlign = module.function("moe_align");
         moeRouteAlign = module.function("moe_route_align");
         gatherPaddedRows = module.function("gather_padded_rows");
@@ -459,6 +462,33 @@ final class StepKernels implements AutoCloseable {
         gemv3[variant].launch(Dim3.of(blocks), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(x).ptr(w[0]).ptr(w[1]).ptr(three ? w[2] : null).ptr(y[0]).ptr(y[1])
                         .ptr(three ? y[2] : null).i32(n[0]).i32(n[1]).i32(three ? n[2] : 0).i32(rows).i32(k));
+    }
+
+    /** Most byte ranges one {@link #prefetchL2} launch takes. */
+    static final int PREFETCH_RANGES = 4;
+    /** Bytes each thread of {@code l2_prefetch} hands to the copy engine at a time (PREFETCH_PIECE). */
+    private static final long PREFETCH_PIECE = 16384;
+
+    /**
+     * Asks the memory system to bring up to {@link #PREFETCH_RANGES} ranges into L2 (l2_prefetch.cu): a hint that
+     * writes nothing. One 32-thread block per 32 pieces of 16 KB, at most {@code maxBlocks}, so that the requests
+     * come from many SMs' copy engines. {@code afterPredecessor}: the requests wait until the previous kernel has
+     * finished instead of going out while it runs.
+     */
+    void prefetchL2(List<? extends DeviceMemory> ranges, int maxBlocks, boolean afterPredecessor, CudaStream s) {
+        if (ranges.isEmpty() || ranges.size() > PREFETCH_RANGES) {
+            throw new IllegalArgumentException("prefetchL2 takes 1.." + PREFETCH_RANGES + " ranges, got "
+                    + ranges.size());
+        }
+        KernelArgs args = new KernelArgs();
+        long pieces = 0;
+        for (int i = 0; i < PREFETCH_RANGES; i++) {
+            DeviceMemory m = i < ranges.size() ? ranges.get(i) : null;
+            args.ptr(m).i64(m == null ? 0 : m.byteSize());
+            pieces += m == null ? 0 : (m.byteSize() + PREFETCH_PIECE - 1) / PREFETCH_PIECE;
+        }
+        int blocks = (int) Math.max(1, Math.min(maxBlocks, (pieces + 31) / 32));
+        l2Prefetch.launch(Dim3.of(blocks), Dim3.of(32), 0, s, args.i32(afterPredecessor ? 1 : 0));
     }
 
     /** Fills {@code n} bf16 values with the dummy-weight hash of {@code fill} (same values as the CPU's). */

@@ -81,6 +81,13 @@ public interface ModelBackend extends AutoCloseable {
     void add(Tensor acc, Tensor x);
 
     /**
+     * A hint that the next operation reads little memory and that {@code weight} is read right after it, so a
+     * backend may start moving the weight closer to its compute units (the CUDA backend: into L2 during a batch-1
+     * decode attention). Never changes a result; the default ignores it.
+     */
+    default void prefetch(Tensor weight) {}
+
+    /**
      * Final norm and output projection for the last token of every slice that
      * asks for logits: {@code lmHead · rmsNorm(hidden[last], norm)}.
      */

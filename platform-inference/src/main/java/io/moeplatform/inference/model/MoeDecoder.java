@@ -76,6 +76,11 @@ public final class MoeDecoder implements Decoder {
             }
             b.rotary(q, config.headDim(), rope);
             b.rotary(k, config.headDim(), rope);
+            // attention and the router read little memory: the weights after them can move closer meanwhile
+            b.prefetch(l.o());
+            if (l.moe() != null) {
+                b.prefetch(l.moe().router());
+            }
             b.pagedAttention(i, q, k, v, attention, attended);
             b.linear(attended, l.o(), l.oBias(), delta);
             lora.add(i, AdaptedModule.O_PROJ, attended, delta);
@@ -86,6 +91,12 @@ public final class MoeDecoder implements Decoder {
                 if (adapted) {
                     lora.sparseMoe(i, x, l.moe(), delta);
                 } else {
+                    if (i + 1 < weights.layers().size()) {
+                        LayerWeights next = weights.layers().get(i + 1);
+                        b.prefetch(next.q());
+                        b.prefetch(next.k());
+                        b.prefetch(next.v());
+                    }
                     b.sparseMoe(x, l.moe(), delta);
                 }
             } else if (l.mlp() != null) {
