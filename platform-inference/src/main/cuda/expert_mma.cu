@@ -31,21 +31,24 @@ __device__ __forceinline__ uint4 load_stream(const bf16* p) {
     return v;
 }
 
+// VIA_L2: through L2 only (__ldcg), for rows another block of the same grid wrote (expert_mlp_mma_fused).
+template <bool VIA_L2 = false>
 __device__ __forceinline__ uint4 load_row(const bf16* p) {
-    return p != nullptr ? *reinterpret_cast<const uint4*>(p) : make_uint4(0, 0, 0, 0);
+    if (p == nullptr) return make_uint4(0, 0, 0, 0);
+    if constexpr (VIA_L2) return __ldcg(reinterpret_cast<const uint4*>(p));
+    else return *reinterpret_cast<const uint4*>(p);
 }
 
-// The group of this block, or false when the block has nothing to do (past *num_groups or outside the row range).
+// Group g's expert and rows, or false when it has nothing to do (past *num_groups or outside the row range).
 // VIA_L2: read through L2 only (__ldcg), for reads before the grid wait of data an earlier kernel wrote.
 template <bool VIA_L2 = false>
 __device__ __forceinline__ bool mma_group(const int* group_expert, const int* group_start, const int* group_count,
-                                          const int* num_groups, int min_rows, int max_rows, int& e, int& start,
-                                          int& count) {
+                                          const int* num_groups, int min_rows, int max_rows, int g, int& e,
+                                          int& start, int& count) {
     auto read = [](const int* p) {
         if constexpr (VIA_L2) return __ldcg(p);
         else return *p;
     };
-    const int g = blockIdx.y;
     if (g >= read(num_groups)) return false;
     count = read(group_count + g);
     if (count < min_rows || count >= max_rows) return false;
@@ -82,7 +85,8 @@ __device__ __forceinline__ void mma_load(uint4 (&w0)[MMA_UNROLL], uint4 (&w1)[MM
     }
 }
 
-// The multiplies of the k steps from kb on with the weight chunks mma_load fetched.
+// The multiplies of the k steps from kb on with the weight chunks mma_load fetched; ROWS_VIA_L2 as in load_row.
+template <bool ROWS_VIA_L2 = false>
 __device__ __forceinline__ void mma_multiply(const bf16* const (&rows)[4], int rn, const uint4 (&w0)[MMA_UNROLL],
                                              const uint4 (&w1)[MMA_UNROLL], int kb, int k, float (&c0)[2][4],
                                              float (&c1)[2][4]) {
@@ -93,8 +97,8 @@ __device__ __forceinline__ void mma_multiply(const bf16* const (&rows)[4], int r
 #pragma unroll
         for (int m = 0; m < 2; m++) {
             if (m == 0 || rn > 16) {
-                const uint4 lo = load_row(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
-                const uint4 hi = load_row(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
+                const uint4 lo = load_row<ROWS_VIA_L2>(rows[2 * m] != nullptr ? rows[2 * m] + kk : nullptr);
+                const uint4 hi = load_row<ROWS_VIA_L2>(rows[2 * m + 1] != nullptr ? rows[2 * m + 1] + kk : nullptr);
                 mma_k32(c0[m], lo, hi, w0[u]);
                 mma_k32(c1[m], lo, hi, w1[u]);
             }
@@ -105,12 +109,13 @@ __device__ __forceinline__ void mma_multiply(const bf16* const (&rows)[4], int r
 // One pass of up to 32 rows over k in [k_begin, k) (k_begin a multiple of 32): c0 += rows x B0, c1 += rows x B1,
 // where b0 / b1 point at the lane's first element of two 8-feature weight tiles (row n0 + g of each, k offset 8t) and
 // rows[] come from pass_rows. Weight loads of MMA_UNROLL k steps are issued before their multiplies.
+template <bool ROWS_VIA_L2 = false>
 __device__ __forceinline__ void mma_pass(const bf16* const (&rows)[4], int rn, const bf16* b0, const bf16* b1,
                                          int k_begin, int k, float (&c0)[2][4], float (&c1)[2][4]) {
     for (int kb = k_begin; kb < k; kb += 32 * MMA_UNROLL) {
         uint4 w0[MMA_UNROLL], w1[MMA_UNROLL];
         mma_load(w0, w1, b0, b1, kb, k);
-        mma_multiply(rows, rn, w0, w1, kb, k, c0, c1);
+        mma_multiply<ROWS_VIA_L2>(rows, rn, w0, w1, kb, k, c0, c1);
     }
 }
 
@@ -148,6 +153,7 @@ __device__ __forceinline__ void split_reduce(float (&c0)[2][4], float (&c1)[2][4
 
 // act[r, n] = bf16( bf16(silu(bf16(x[src(r)] . Wg_e[n]))) * bf16(x[src(r)] . Wu_e[n]) ), src(r) = row_token[r],
 // for the rows r of each group with min_rows <= count < max_rows. x [tokens, k], act [rows, inter].
+// This block's work: group g, feature block bx.
 template <int KSPLIT>
 __device__ __forceinline__ void gate_up_mma_body(const bf16* __restrict__ x, const int* __restrict__ row_token,
                                                  const unsigned long long* __restrict__ gate_ptrs,
@@ -156,14 +162,15 @@ __device__ __forceinline__ void gate_up_mma_body(const bf16* __restrict__ x, con
                                                  const int* __restrict__ group_start,
                                                  const int* __restrict__ group_count,
                                                  const int* __restrict__ num_groups, int min_rows, int max_rows,
-                                                 bf16* __restrict__ act, int k, int inter) {
+                                                 bf16* __restrict__ act, int k, int inter, int group, int bx) {
     static_assert(KSPLIT == 1 || KSPLIT == MMA_WARPS, "a block's warps split K all together or not at all");
     int e, start, count;
-    // block-uniform exits only (blockIdx.y, and n0 with KSPLIT > 1): split_reduce has barriers
-    if (!mma_group(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count)) return;
+    // block-uniform exits only (group, and n0 with KSPLIT > 1): split_reduce has barriers
+    if (!mma_group(group_expert, group_start, group_count, num_groups, min_rows, max_rows, group, e, start, count))
+        return;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const int part = warp % KSPLIT;
-    const int n0 = blockIdx.x * (8 * MMA_WARPS / KSPLIT) + (warp / KSPLIT) * 8;
+    const int n0 = bx * (8 * MMA_WARPS / KSPLIT) + (warp / KSPLIT) * 8;
     if (n0 >= inter) return;
     const int chunk = KSPLIT > 1 ? split_chunk(k, KSPLIT) : k;
     const int k_begin = part * chunk, k_end = min(k, k_begin + chunk);
@@ -211,33 +218,38 @@ __device__ __forceinline__ void gate_up_mma_body(const bf16* __restrict__ x, con
             bf16* __restrict__ act, int k, int inter) {                                                          \
         grid_dependency_sync();                                                                                  \
         gate_up_mma_body<KSPLIT>(x, row_token, gate_ptrs, up_ptrs, group_expert, group_start, group_count,       \
-                                 num_groups, min_rows, max_rows, act, k, inter);                                 \
+                                 num_groups, min_rows, max_rows, act, k, inter, blockIdx.y, blockIdx.x);         \
     }
 GATE_UP_MMA_ENTRY(expert_gate_up_mma, 1)
 GATE_UP_MMA_ENTRY(expert_gate_up_mma_splitk, MMA_WARPS)
 
 // y[r, n] = bf16(act[r] . Wd_e[n]) for the rows r of each group with min_rows <= count < max_rows;
-// act [rows, inter], y [rows, hidden].
+// act [rows, inter], y [rows, hidden]. This block's work: group `group`, feature block bx.
 // EARLY (expert_down_mma_splitk_early, for decode steps of at most 8 tokens): the group table and the first
-// MMA_UNROLL k steps of weights are read before the grid wait. That is safe because the table comes from the router,
-// two kernels back: this kernel starts only after every block of gate/up, the kernel in between, has passed its own
-// wait for the router. Only act (gate/up's output) is read after the wait.
-template <int KSPLIT, bool EARLY = false>
+// MMA_UNROLL k steps of weights are read before wait_for_act() (there: the grid wait). That is safe because the
+// table comes from the router, two kernels back: this kernel starts only after every block of gate/up, the kernel
+// in between, has passed its own wait for the router. Only act (gate/up's output) is read after the wait.
+// ACT_VIA_L2: act rows are read through L2 only (written by other blocks of the same grid: expert_mlp_mma_fused).
+struct GridWait {
+    __device__ void operator()() const { grid_dependency_sync(); }
+};
+
+template <int KSPLIT, bool EARLY = false, bool ACT_VIA_L2 = false, typename Wait = GridWait>
 __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
                                               const unsigned long long* __restrict__ down_ptrs,
                                               const int* __restrict__ group_expert,
                                               const int* __restrict__ group_start,
                                               const int* __restrict__ group_count, const int* __restrict__ num_groups,
                                               int min_rows, int max_rows, bf16* __restrict__ y, int inter,
-                                              int hidden) {
+                                              int hidden, int group, int bx, Wait wait_for_act = Wait()) {
     static_assert(KSPLIT == 1 || KSPLIT == MMA_WARPS, "a block's warps split K all together or not at all");
     int e, start, count;
-    const bool active =
-            mma_group<EARLY>(group_expert, group_start, group_count, num_groups, min_rows, max_rows, e, start, count);
+    const bool active = mma_group<EARLY>(group_expert, group_start, group_count, num_groups, min_rows, max_rows,
+                                         group, e, start, count);
     if (!EARLY && !active) return;
     const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
     const int part = warp % KSPLIT;
-    const int n0 = blockIdx.x * (16 * MMA_WARPS / KSPLIT) + (warp / KSPLIT) * 16;
+    const int n0 = bx * (16 * MMA_WARPS / KSPLIT) + (warp / KSPLIT) * 16;
     if (!EARLY && n0 >= hidden) return;
     const int chunk = KSPLIT > 1 ? split_chunk(inter, KSPLIT) : inter;
     const int k_begin = part * chunk, k_end = min(inter, k_begin + chunk);
@@ -247,7 +259,7 @@ __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
             const bf16* w0 = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(n0 + g) * inter + 8 * t;
             mma_load(first0, first1, w0, w0 + 8LL * inter, k_begin, k_end);
         }
-        grid_dependency_sync();  // every block waits, so that this grid completes after gate/up
+        wait_for_act();  // every block waits (the grid wait: so that this grid completes after gate/up)
         if (!active || n0 >= hidden) return;
     }
     const bf16* w0 = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(n0 + g) * inter + 8 * t;
@@ -258,10 +270,10 @@ __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
         pass_rows(rows, act, nullptr, start + r0, rn, inter, g, t);
         float c0[2][4] = {}, c1[2][4] = {};
         if (EARLY && r0 == 0) {
-            mma_multiply(rows, rn, first0, first1, k_begin, k_end, c0, c1);
-            mma_pass(rows, rn, w0, w1, k_begin + 32 * MMA_UNROLL, k_end, c0, c1);
+            mma_multiply<ACT_VIA_L2>(rows, rn, first0, first1, k_begin, k_end, c0, c1);
+            mma_pass<ACT_VIA_L2>(rows, rn, w0, w1, k_begin + 32 * MMA_UNROLL, k_end, c0, c1);
         } else {
-            mma_pass(rows, rn, w0, w1, k_begin, k_end, c0, c1);
+            mma_pass<ACT_VIA_L2>(rows, rn, w0, w1, k_begin, k_end, c0, c1);
         }
         if (KSPLIT > 1) {
             split_reduce(c0, c1, part, lane);
@@ -294,7 +306,7 @@ __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
             bf16* __restrict__ y, int inter, int hidden) {                                                       \
         grid_dependency_sync();                                                                                  \
         down_mma_body<KSPLIT>(act, down_ptrs, group_expert, group_start, group_count, num_groups, min_rows,      \
-                              max_rows, y, inter, hidden);                                                       \
+                              max_rows, y, inter, hidden, blockIdx.y, blockIdx.x);                               \
     }
 DOWN_MMA_ENTRY(expert_down_mma, 1)
 DOWN_MMA_ENTRY(expert_down_mma_splitk, MMA_WARPS)
@@ -306,5 +318,71 @@ extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32, 4) expert_down_mma_
         const int* __restrict__ group_expert, const int* __restrict__ group_start, const int* __restrict__ group_count,
         const int* __restrict__ num_groups, int min_rows, int max_rows, bf16* __restrict__ y, int inter, int hidden) {
     down_mma_body<MMA_WARPS, true>(act, down_ptrs, group_expert, group_start, group_count, num_groups, min_rows,
-                                   max_rows, y, inter, hidden);
+                                   max_rows, y, inter, hidden, blockIdx.y, blockIdx.x);
+}
+
+// ---- gate/up and down in one grid (decode steps of at most 8 tokens) ----
+// expert_gate_up_mma_splitk and expert_down_mma_splitk_early as work items of one launch, so that the down items
+// stream their first weights while the last gate/up items finish instead of after a grid boundary (at batch 1 the
+// boundary plus down's start cost ~4 µs of the ~12 µs down step per layer; PERF-NOTES.md). Blocks take tickets in
+// the order they start (atomicAdd on counters[0]): tickets below groups x gate_blocks are gate/up items (group
+// ticket / gate_blocks, feature block ticket % gate_blocks), the rest down items. A gate/up item counts itself
+// done on counters[2 + group] after its act writes (fence, then atomicAdd); a down item reads its table and first
+// weights, then spins until its group's count reaches gate_blocks and reads act through L2. Every gate/up ticket
+// is handed out before any down ticket, to a block that is already running and never waits, so the spins end
+// whatever the scheduling order and grid size. The last block to finish (counters[1]) sets all counters back to
+// zero for the next launch. counters: 2 + max_groups ints, zero before the first launch.
+// Grid: groups x (gate_blocks + down_blocks), gate_blocks = inter / 8, down_blocks = hidden / 16; block = 128.
+// The results are bit-identical to the two kernels'.
+struct GroupDone {
+    const int* done;
+    int target;
+    __device__ void operator()() const {
+        if (threadIdx.x == 0) {
+            int v;
+            while (true) {
+                asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(v) : "l"(done) : "memory");
+                if (v >= target) break;
+                __nanosleep(32);
+            }
+        }
+        __syncthreads();
+    }
+};
+
+extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32, 4) expert_mlp_mma_fused(
+        const bf16* __restrict__ x, const int* __restrict__ row_token,
+        const unsigned long long* __restrict__ gate_ptrs, const unsigned long long* __restrict__ up_ptrs,
+        const unsigned long long* __restrict__ down_ptrs, const int* __restrict__ group_expert,
+        const int* __restrict__ group_start, const int* __restrict__ group_count, const int* __restrict__ num_groups,
+        int min_rows, int max_rows, bf16* __restrict__ act, bf16* __restrict__ y, int hidden, int inter, int groups,
+        int* counters) {
+    grid_dependency_sync();
+    __shared__ int ticket;
+    if (threadIdx.x == 0) ticket = atomicAdd(counters, 1);
+    __syncthreads();
+    const int gate_blocks = inter / 8, down_blocks = hidden / 16;
+    const int item = ticket;
+    if (item < groups * gate_blocks) {
+        const int group = item / gate_blocks;
+        gate_up_mma_body<MMA_WARPS>(x, row_token, gate_ptrs, up_ptrs, group_expert, group_start, group_count,
+                                    num_groups, min_rows, max_rows, act, hidden, inter, group, item % gate_blocks);
+        __threadfence();  // this block's act rows are visible before the count says so
+        __syncthreads();
+        if (threadIdx.x == 0) atomicAdd(counters + 2 + group, 1);
+    } else {
+        const int d = item - groups * gate_blocks;
+        const int group = d / down_blocks;
+        down_mma_body<MMA_WARPS, true, true>(act, down_ptrs, group_expert, group_start, group_count, num_groups,
+                                             min_rows, max_rows, y, inter, hidden, group, d % down_blocks,
+                                             GroupDone{counters + 2 + group, gate_blocks});
+    }
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        __threadfence();
+        if (atomicAdd(counters + 1, 1) == (int)gridDim.x - 1) {
+            for (int i = 0; i < 2 + groups; i++) counters[i] = 0;
+            __threadfence();
+        }
+    }
 }

@@ -111,6 +111,12 @@ final class CudaBackend implements DeepSeekBackend {
     private final int prefetchTokens = Integer.getInteger("moe.cuda.prefetchTokens", 8);
     /** Weights hinted by {@link #prefetch} since the last attention or MoE block. */
     private final List<DeviceMemory> pendingPrefetches = new ArrayList<>(StepKernels.PREFETCH_RANGES);
+    /**
+     * Steps with split-K expert kernels run gate/up and down as one launch ({@code expert_mlp_mma_fused}: the down
+     * blocks load their first weights and wait on device counters instead of a grid boundary);
+     * {@code -Dmoe.cuda.fusedExperts=true}, off until measured on the GPU.
+     */
+    private final boolean fusedExperts = Boolean.getBoolean("moe.cuda.fusedExperts");
     /** Tiles of this (non-decode) step for the tiled prefill attention, uploaded by {@link #beginStep}. */
     private int prefillTiles;
     private final @Nullable StepProfiler profiler;
@@ -964,11 +970,17 @@ final class CudaBackend implements DeepSeekBackend {
         // few tokens, few active experts: split K inside each block to keep enough weight loads in flight. The
         // threshold sits on a graph bucket edge, so an eager step and its padded graph make the same choice.
         boolean splitK = tokens <= splitKTokens;
+        boolean fused = mma && splitK && fusedExperts && !small && !tiled && !viaHost;
+        if (fused) {
+            kernels.expertMlpMmaFused(act(x), layout, gatePtrs, upPtrs, downPtrs, maxGroups, mmaExpertRows, maxRows,
+                    activated, y, hidden, inter, zeroedDevice("moe.fused.counters", (2L + experts) * 4), stream);
+            mark("moe gate_up + down");
+        }
         if (small) {
             kernels.expertGateUp(act(x), layout, gatePtrs, upPtrs, maxGroups, smallRows, activated, hidden, inter,
                     stream);
         }
-        if (mma) {
+        if (mma && !fused) {
             kernels.expertGateUpMma(act(x), layout, gatePtrs, upPtrs, maxGroups, mmaExpertRows, maxRows, activated,
                     hidden, inter, splitK, stream);
         }
@@ -982,7 +994,7 @@ final class CudaBackend implements DeepSeekBackend {
         if (small) {
             kernels.expertDown(activated, layout, downPtrs, maxGroups, smallRows, y, inter, hidden, stream);
         }
-        if (mma) {
+        if (mma && !fused) {
             kernels.expertDownMma(activated, layout, downPtrs, maxGroups, mmaExpertRows, maxRows, y, inter, hidden,
                     splitK, stream);
         }

@@ -39,6 +39,7 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction expertGateUpMmaSplitK;
     private final CudaFunction expertDownMmaSplitK;
     private final CudaFunction expertDownMmaSplitKEarly;
+    private final CudaFunction expertMlpMmaFused;
     // the split-K down kernel that reads its group table and first weights before the grid wait
     // (-Dmoe.cuda.downEarlyWeights=true): off until it has passed the GPU tests and an A/B at batch 1 (written in
     // session 7 after the device budget was spent)
@@ -82,6 +83,7 @@ final class StepKernels implements AutoCloseable {
         expertGateUpMmaSplitK = module.function("expert_gate_up_mma_splitk");
         expertDownMmaSplitK = module.function("expert_down_mma_splitk");
         expertDownMmaSplitKEarly = module.function("expert_down_mma_splitk_early");
+        expertMlpMmaFused = module.function("expert_mlp_mma_fused");
         expertGateUpTiled = module.function("expert_gate_up_tiled");
         expertDownTiled = module.function("expert_down_tiled");
         expertCombine = module.function("expert_combine");
@@ -370,6 +372,27 @@ final class StepKernels implements AutoCloseable {
                 new KernelArgs().ptr(act).ptr(downPtrs).ptr(layout.groupExpert()).ptr(layout.groupStart())
                         .ptr(layout.groupCount()).ptr(layout.groupTotal()).i32(minRows).i32(maxRows).ptr(y)
                         .i32(inter).i32(hidden));
+    }
+
+    /**
+     * {@link #expertGateUpMma} and {@link #expertDownMma} with split K as one launch (expert_mlp_mma_fused): the down
+     * blocks wait for their group's gate/up blocks on device counters instead of a grid boundary. Same bits as the
+     * two kernels. {@code counters}: {@code 2 + maxGroups} ints, zero before the first launch and left zero by each.
+     * hidden % 32 == 0, inter % 32 == 0 ({@link #mmaFits}).
+     */
+    void expertMlpMmaFused(DeviceMemory x, MoeLayout layout, DeviceMemory gatePtrs, DeviceMemory upPtrs,
+            DeviceMemory downPtrs, int maxGroups, int minRows, int maxRows, DeviceMemory act, DeviceMemory y,
+            int hidden, int inter, DeviceMemory counters, CudaStream s) {
+        if (!mmaFits(hidden, inter) || counters.byteSize() < (2L + maxGroups) * 4) {
+            throw new IllegalArgumentException("the fused expert kernel needs hidden and inter % 32 == 0 and "
+                    + (2 + maxGroups) + " counters; got " + hidden + ", " + inter + ", " + counters.byteSize() / 4);
+        }
+        int blocks = maxGroups * (inter / 8 + hidden / 16);
+        expertMlpMmaFused.launch(Dim3.of(blocks), Dim3.of(128), 0, s,
+                new KernelArgs().ptr(x).ptr(layout.rowToken()).ptr(gatePtrs).ptr(upPtrs).ptr(downPtrs)
+                        .ptr(layout.groupExpert()).ptr(layout.groupStart()).ptr(layout.groupCount())
+                        .ptr(layout.groupTotal()).i32(minRows).i32(maxRows).ptr(act).ptr(y).i32(hidden).i32(inter)
+                        .i32(maxGroups).ptr(counters));
     }
 
     /** Rows of one m-tile of the tiled expert kernels (expert_tiled.cu). */

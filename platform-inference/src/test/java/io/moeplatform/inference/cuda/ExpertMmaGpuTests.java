@@ -162,6 +162,23 @@ class ExpertMmaGpuTests {
                     gpu.stream);
             assertThat(gpu.readBf16(yEarly, slots * hidden)).as("early down" + note)
                     .containsExactly(gpu.readBf16(y, slots * hidden));
+            // gate/up and down as one launch: the same bits, and its counters are left ready for the next launch
+            DeviceBuffer counters = gpu.i32(new int[2 + groups]);
+            for (int launch = 0; launch < 3; launch++) {
+                DeviceBuffer actFused = gpu.poisoned((long) slots * inter * 2);
+                DeviceBuffer yFused = gpu.poisoned((long) slots * hidden * 2);
+                step.expertGateUp(xDevice, layout, gatePtrs, upPtrs, groups, mmaRows, actFused, hidden, inter,
+                        gpu.stream);
+                step.expertDown(actFused, layout, downPtrs, groups, mmaRows, yFused, inter, hidden, gpu.stream);
+                step.expertMlpMmaFused(xDevice, layout, gatePtrs, upPtrs, downPtrs, groups, mmaRows, mmaMaxRows,
+                        actFused, yFused, hidden, inter, counters, gpu.stream);
+                assertThat(gpu.readBf16(actFused, slots * inter)).as("fused gate/up, launch " + launch + note)
+                        .containsExactly(gotAct);
+                assertThat(gpu.readBf16(yFused, slots * hidden)).as("fused down, launch " + launch + note)
+                        .containsExactly(gpu.readBf16(y, slots * hidden));
+                assertThat(gpu.readI32(counters, 2 + groups)).as("counters after launch " + launch)
+                        .containsOnly(0);
+            }
         }
         assertThat(ReferenceOps.relativeError(gotAct, expectedAct)).as("gate/up" + note).isLessThanOrEqualTo(1e-2);
         assertThat(ReferenceOps.relativeError(gpu.readBf16(y, slots * hidden), expectedY)).as("down" + note)
