@@ -226,22 +226,32 @@ GATE_UP_MMA_ENTRY(expert_gate_up_mma_splitk, MMA_WARPS)
 // y[r, n] = bf16(act[r] . Wd_e[n]) for the rows r of each group with min_rows <= count < max_rows;
 // act [rows, inter], y [rows, hidden]. This block's work: group `group`, feature block bx.
 // EARLY (expert_down_mma_splitk_early, for decode steps of at most 8 tokens): the group table and the first
-// MMA_UNROLL k steps of weights are read before wait_for_act() (there: the grid wait). That is safe because the
-// table comes from the router, two kernels back: this kernel starts only after every block of gate/up, the kernel
-// in between, has passed its own wait for the router. Only act (gate/up's output) is read after the wait.
-// ACT_VIA_L2: act rows are read through L2 only (written by other blocks of the same grid: expert_mlp_mma_fused).
-struct GridWait {
-    __device__ void operator()() const { grid_dependency_sync(); }
-};
+// MMA_UNROLL k steps of weights are read before the grid wait. That is safe because the table comes from the
+// router, two kernels back: this kernel starts only after every block of gate/up, the kernel in between, has passed
+// its own wait for the router. Only act (gate/up's output) is read after the wait.
+// FUSED (expert_mlp_mma_fused, EARLY too): the wait is for *group_done to reach group_target (the group's gate/up
+// blocks in the same grid, see there) instead, and act rows are read through L2 only.
+__device__ __forceinline__ void wait_group_done(const int* group_done, int group_target) {
+    if (threadIdx.x == 0) {
+        int v;
+        while (true) {
+            asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(v) : "l"(group_done) : "memory");
+            if (v >= group_target) break;
+            __nanosleep(32);
+        }
+    }
+    __syncthreads();
+}
 
-template <int KSPLIT, bool EARLY = false, bool ACT_VIA_L2 = false, typename Wait = GridWait>
+template <int KSPLIT, bool EARLY = false, bool FUSED = false>
 __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
                                               const unsigned long long* __restrict__ down_ptrs,
                                               const int* __restrict__ group_expert,
                                               const int* __restrict__ group_start,
                                               const int* __restrict__ group_count, const int* __restrict__ num_groups,
                                               int min_rows, int max_rows, bf16* __restrict__ y, int inter,
-                                              int hidden, int group, int bx, Wait wait_for_act = Wait()) {
+                                              int hidden, int group, int bx, const int* group_done = nullptr,
+                                              int group_target = 0) {
     static_assert(KSPLIT == 1 || KSPLIT == MMA_WARPS, "a block's warps split K all together or not at all");
     int e, start, count;
     const bool active = mma_group<EARLY>(group_expert, group_start, group_count, num_groups, min_rows, max_rows,
@@ -259,7 +269,9 @@ __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
             const bf16* w0 = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(n0 + g) * inter + 8 * t;
             mma_load(first0, first1, w0, w0 + 8LL * inter, k_begin, k_end);
         }
-        wait_for_act();  // every block waits (the grid wait: so that this grid completes after gate/up)
+        // every block waits (the grid wait: so that this grid completes after gate/up)
+        if constexpr (FUSED) wait_group_done(group_done, group_target);
+        else grid_dependency_sync();
         if (!active || n0 >= hidden) return;
     }
     const bf16* w0 = reinterpret_cast<const bf16*>(down_ptrs[e]) + (long long)(n0 + g) * inter + 8 * t;
@@ -270,10 +282,10 @@ __device__ __forceinline__ void down_mma_body(const bf16* __restrict__ act,
         pass_rows(rows, act, nullptr, start + r0, rn, inter, g, t);
         float c0[2][4] = {}, c1[2][4] = {};
         if (EARLY && r0 == 0) {
-            mma_multiply<ACT_VIA_L2>(rows, rn, first0, first1, k_begin, k_end, c0, c1);
-            mma_pass<ACT_VIA_L2>(rows, rn, w0, w1, k_begin + 32 * MMA_UNROLL, k_end, c0, c1);
+            mma_multiply<FUSED>(rows, rn, first0, first1, k_begin, k_end, c0, c1);
+            mma_pass<FUSED>(rows, rn, w0, w1, k_begin + 32 * MMA_UNROLL, k_end, c0, c1);
         } else {
-            mma_pass<ACT_VIA_L2>(rows, rn, w0, w1, k_begin, k_end, c0, c1);
+            mma_pass<FUSED>(rows, rn, w0, w1, k_begin, k_end, c0, c1);
         }
         if (KSPLIT > 1) {
             split_reduce(c0, c1, part, lane);
@@ -334,22 +346,6 @@ extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32, 4) expert_down_mma_
 // zero for the next launch. counters: 2 + max_groups ints, zero before the first launch.
 // Grid: groups x (gate_blocks + down_blocks), gate_blocks = inter / 8, down_blocks = hidden / 16; block = 128.
 // The results are bit-identical to the two kernels'.
-struct GroupDone {
-    const int* done;
-    int target;
-    __device__ void operator()() const {
-        if (threadIdx.x == 0) {
-            int v;
-            while (true) {
-                asm volatile("ld.acquire.gpu.global.b32 %0, [%1];" : "=r"(v) : "l"(done) : "memory");
-                if (v >= target) break;
-                __nanosleep(32);
-            }
-        }
-        __syncthreads();
-    }
-};
-
 extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32, 4) expert_mlp_mma_fused(
         const bf16* __restrict__ x, const int* __restrict__ row_token,
         const unsigned long long* __restrict__ gate_ptrs, const unsigned long long* __restrict__ up_ptrs,
@@ -375,7 +371,7 @@ extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32, 4) expert_mlp_mma_f
         const int group = d / down_blocks;
         down_mma_body<MMA_WARPS, true, true>(act, down_ptrs, group_expert, group_start, group_count, num_groups,
                                              min_rows, max_rows, y, inter, hidden, group, d % down_blocks,
-                                             GroupDone{counters + 2 + group, gate_blocks});
+                                             counters + 2 + group, gate_blocks);
     }
     __syncthreads();
     if (threadIdx.x == 0) {
