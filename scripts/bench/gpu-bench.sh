@@ -13,6 +13,10 @@
 #                                                                                -> bench-<model>.json / .txt
 #   decode-olmoe, decode-qwen3   decode only at BATCHES (default 1,64) with the JVM options in JVM_OPTS (A/B runs of
 #                 the moe.cuda.* switches)                                      -> decode-<model>[-TAG].txt
+#   ab-olmoe, ab-qwen3   decode-* once per switch set of VARIANTS (default: base all pfattn pfdown fused early
+#                 base2; see variant_options), each with -Dmoe.cuda.graphTiming=true, and a summary per variant:
+#                 tok/s and the graph's device time per step (A/B of the batch-1 switches in one call)
+#                                                                                -> decode-<model>-<variant>.txt
 #   profile-olmoe, profile-qwen3   CudaBenchmark with -Dmoe.cuda.profile=true: eager steps, device time per operation
 #                 for the prefill of B x PROMPT_LEN tokens and for decode at PROFILE_BATCHES (32,128)
 #                                                                                -> profile-<model>.txt
@@ -43,7 +47,7 @@ parts=()
 while [[ $# -gt 0 ]]; do
   case $1 in
     --part) parts+=("$2"); shift 2 ;;
-    *) echo "usage: gpu-bench.sh --part tests|kernels|olmoe|qwen3|decode-olmoe|decode-qwen3|profile-olmoe|profile-qwen3|deepseek|peers-olmoe|peers-qwen3|peers-deepseek|check-olmoe|check-qwen3|check-deepseek|merge|quick" >&2
+    *) echo "usage: gpu-bench.sh --part tests|kernels|olmoe|qwen3|decode-olmoe|decode-qwen3|ab-olmoe|ab-qwen3|profile-olmoe|profile-qwen3|deepseek|peers-olmoe|peers-qwen3|peers-deepseek|check-olmoe|check-qwen3|check-deepseek|merge|quick" >&2
        exit 2 ;;
   esac
 done
@@ -109,14 +113,47 @@ run_bench() { # olmoe|qwen3 [extra bench options]
   return "$rc"
 }
 
-run_decode() { # olmoe|qwen3: decode only at BATCHES (default 1,64), for A/B runs of switches given in JVM_OPTS
-  local model=$1 name; name=$(name_of "$1")
+run_decode() { # olmoe|qwen3 [JVM options]: decode only at BATCHES (default 1,64), for A/B runs of switches given in
+  # JVM_OPTS or as further arguments
+  local model=$1 name; name=$(name_of "$1"); shift
   local file=$out/decode-$name${TAG:+-$TAG}.txt
-  timeout "$limit" "$java" "${jvm[@]}" -cp "$cp" $cli bench --dummy "$(config_of "$model")" --tokenizer none \
+  timeout "$limit" "$java" "${jvm[@]}" "$@" -cp "$cp" $cli bench --dummy "$(config_of "$model")" --tokenizer none \
     --device cuda --batch "${BATCHES:-1,64}" --prompt-len "${PROMPT_LEN:-128}" --gen-len "${GEN_LEN:-64}" \
     --max-batch-tokens "${MAX_BATCH_TOKENS:-4096}" --bandwidth "$bandwidth" \
     --warmup-tokens "${WARMUP_TOKENS:-256}" 2>&1 | tee "$file"
   return "${PIPESTATUS[0]}"
+}
+
+# The moe.cuda.* switch sets of the ab-* parts. Written in session 8 and not yet run on a GPU: the L2 prefetch of
+# the weights after latency-bound kernels, the gate/up + down fused launch, and the batch-1 attention and down
+# kernels that load before their grid wait.
+variant_options() {
+  local early="-Dmoe.cuda.attentionEarlyKv=true -Dmoe.cuda.decodePartitionTokens=32 -Dmoe.cuda.downEarlyWeights=true"
+  case $1 in
+    base|base2) echo "" ;;
+    pfattn) echo "-Dmoe.cuda.prefetch=attention" ;;
+    pfdown) echo "-Dmoe.cuda.prefetch=attention,down" ;;
+    fused) echo "-Dmoe.cuda.fusedExperts=true" ;;
+    early) echo "$early" ;;
+    all) echo "-Dmoe.cuda.prefetch=attention,down -Dmoe.cuda.fusedExperts=true $early" ;;
+    *) echo "unknown variant $1" >&2; return 1 ;;
+  esac
+}
+
+run_ab() { # olmoe|qwen3: run_decode per variant of VARIANTS, then one summary line pair per variant
+  local model=$1 name v opts rc=0; name=$(name_of "$1")
+  for v in ${VARIANTS:-base all pfattn pfdown fused early base2}; do
+    opts=$(variant_options "$v") || { rc=1; continue; }
+    # shellcheck disable=SC2086 # the options are separate words
+    TAG=$v BATCHES=${BATCHES:-1} run_decode "$model" -Dmoe.cuda.graphTiming=true $opts > /dev/null 2>&1 || rc=1
+  done
+  for v in ${VARIANTS:-base all pfattn pfdown fused early base2}; do
+    local f=$out/decode-$name-$v.txt
+    echo "-- $name $v: $(grep -A3 'decode tok/s' "$f" 2>/dev/null | tail -n +2 | grep -v 'graph timing' | tr -s ' ' | paste -sd';')"
+    grep -h "graph timing" "$f" 2>/dev/null | tail -1 | cut -c1-200
+    grep -h -m2 -i -E "exception|error" "$f" 2>/dev/null
+  done
+  return "$rc"
 }
 
 run_profile() { # olmoe|qwen3: where an eager step's device time goes, per operation (prefill and decode)
@@ -183,6 +220,7 @@ for part in "${parts[@]}"; do
     kernels) run_kernels || failed=1 ;;
     olmoe|qwen3) run_bench "$part" || failed=1 ;;
     decode-olmoe|decode-qwen3) run_decode "${part#decode-}" || failed=1 ;;
+    ab-olmoe|ab-qwen3) run_ab "${part#ab-}" || failed=1 ;;
     profile-olmoe|profile-qwen3) run_profile "${part#profile-}" || failed=1 ;;
     deepseek) run_bench_deepseek || failed=1 ;;
     peers-olmoe|peers-qwen3|peers-deepseek) run_peers "${part#peers-}" || failed=1 ;;
