@@ -125,8 +125,9 @@ run_decode() { # olmoe|qwen3 [JVM options]: decode only at BATCHES (default 1,64
 }
 
 # The moe.cuda.* switch sets of the ab-* parts. Written in session 8 and not yet run on a GPU: the L2 prefetch of
-# the weights after latency-bound kernels, the gate/up + down fused launch, and the batch-1 attention and down
-# kernels that load before their grid wait.
+# the weights after latency-bound kernels, the gate/up + down fused launch, OLMoE's whole-row q/k norms fused with
+# the RoPE (rownorm: no effect on per-head models such as Qwen3), and the batch-1 attention and down kernels that
+# load before their grid wait.
 variant_options() {
   local early="-Dmoe.cuda.attentionEarlyKv=true -Dmoe.cuda.decodePartitionTokens=32 -Dmoe.cuda.downEarlyWeights=true"
   case $1 in
@@ -134,8 +135,9 @@ variant_options() {
     pfattn) echo "-Dmoe.cuda.prefetch=attention" ;;
     pfdown) echo "-Dmoe.cuda.prefetch=attention,down" ;;
     fused) echo "-Dmoe.cuda.fusedExperts=true" ;;
+    rownorm) echo "-Dmoe.cuda.rowNormRope=true" ;;
     early) echo "$early" ;;
-    all) echo "-Dmoe.cuda.prefetch=attention,down -Dmoe.cuda.fusedExperts=true $early" ;;
+    all) echo "-Dmoe.cuda.prefetch=attention,down -Dmoe.cuda.fusedExperts=true -Dmoe.cuda.rowNormRope=true $early" ;;
     *) echo "unknown variant $1" >&2; return 1 ;;
   esac
 }

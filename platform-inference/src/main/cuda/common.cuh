@@ -59,6 +59,9 @@ __device__ __forceinline__ void load_bf16s(const bf16* p, float (&out)[DL]) {
     }
 }
 
+// Values per thread of a row-wide RMSNorm (rmsnorm, qk_rownorm_rope): rows of up to 8 x the block's threads.
+#define RMS_MAX_PER_THREAD 8
+
 // Sum over the whole block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
 __device__ __forceinline__ float block_sum(float v) {
     __shared__ float partial[32];

@@ -382,3 +382,73 @@ qk_norm_rope(bf16* q, bf16* k, const int* __restrict__ positions, const float* _
         }
     }
 }
+
+// qk_norm_rope for models whose q/k norms span the whole q or k row of a token (OLMoE: q_norm over all q heads,
+// k_norm over all k heads) instead of one head: the model's rmsnorm(q), rmsnorm(k), rope(q), rope(k) (and with
+// k_cache given kv_write) in one launch instead of five. One block per (token, row), rows q, k and, when storing,
+// v (copied to the pool as it is). The block first sums the row's squares exactly as the rmsnorm kernel does (same
+// block size for the width, the same element per thread, the same order: identical inv_rms, so identical bits),
+//   x = bf16( w[c] * bf16( x[c] / sqrt(mean(x^2 over the row) + eps) ) )     (w [width]; skipped if null)
+// then, after the barrier, warp u rotates heads u, u + warps, ... as rope_rows does (tables [max_pos, D/2]):
+//   x'[i] = bf16(x[i] cos - x[i + D/2] sin),   x'[i + D/2] = bf16(x[i + D/2] cos + x[i] sin)
+// A head is read and written only by its warp after every thread's sum is in, so the in-place writes cannot reach
+// another thread's sum. q and k rows must be equally wide (q_heads == kv_heads), width <= 8 * block, D even.
+// grid = tokens * (2 + store), block = min(1024, max(32, roundup32(width / 4))) (rmsnorm's block for the width).
+extern "C" __global__ void qk_rownorm_rope(bf16* q, bf16* k, const int* __restrict__ positions,
+                                           const float* __restrict__ cos_t, const float* __restrict__ sin_t,
+                                           const bf16* __restrict__ q_norm, const bf16* __restrict__ k_norm,
+                                           int heads, int head_dim, int tokens, float eps, const bf16* __restrict__ v,
+                                           const int* __restrict__ slots, bf16* __restrict__ k_cache,
+                                           bf16* __restrict__ v_cache) {
+    grid_dependency_sync();
+    const bool store = k_cache != nullptr;
+    const int rows = store ? 3 : 2;
+    const int t = blockIdx.x / rows, r = blockIdx.x % rows;
+    if (t >= tokens) return;  // block-uniform
+    const int width = heads * head_dim;
+    const int slot = store ? slots[t] : -1;
+    if (r == 2) {  // the v row
+        if (slot < 0) return;
+        for (int i = threadIdx.x; i < width; i += blockDim.x)
+            v_cache[(long long)slot * width + i] = v[(long long)t * width + i];
+        return;
+    }
+    const bool is_q = r == 0;
+    bf16* x = (is_q ? q : k) + (long long)t * width;
+    const bf16* w = is_q ? q_norm : k_norm;
+    float inv_rms = 1.0f;
+    if (w != nullptr) {  // as rmsnorm: RMS_MAX_PER_THREAD values per thread, summed in order, then block_sum
+        float vals[RMS_MAX_PER_THREAD];
+#pragma unroll
+        for (int j = 0; j < RMS_MAX_PER_THREAD; j++) {
+            const int i = threadIdx.x + j * blockDim.x;
+            vals[j] = i < width ? to_f32(x[i]) : 0.0f;
+        }
+        float sumsq = 0.0f;
+#pragma unroll
+        for (int j = 0; j < RMS_MAX_PER_THREAD; j++) sumsq += vals[j] * vals[j];
+        inv_rms = rsqrtf(block_sum(sumsq) / width + eps);
+    }
+    __syncthreads();  // every thread has read the row before any head is written
+    const int half = head_dim / 2, warps = blockDim.x >> 5, lane = threadIdx.x & 31;
+    const long long p = (long long)positions[t] * half;
+    for (int h = threadIdx.x >> 5; h < heads; h += warps) {
+        bf16* xh = x + (long long)h * head_dim;
+        for (int i = lane; i < half; i += 32) {
+            float a = to_f32(xh[i]), b = to_f32(xh[i + half]);
+            if (w != nullptr) {
+                a = round_bf16(to_f32(w[h * head_dim + i]) * round_bf16(a * inv_rms));
+                b = round_bf16(to_f32(w[h * head_dim + i + half]) * round_bf16(b * inv_rms));
+            }
+            const float c = cos_t[p + i], s = sin_t[p + i];
+            const bf16 lo = to_bf16(a * c - b * s), hi = to_bf16(b * c + a * s);
+            xh[i] = lo;
+            xh[i + half] = hi;
+            if (!is_q && slot >= 0) {
+                bf16* dst = k_cache + (long long)slot * width + (long long)h * head_dim;
+                dst[i] = lo;
+                dst[i + half] = hi;
+            }
+        }
+    }
+}

@@ -7,7 +7,7 @@
 // The two roundings follow HF transformers (Llama/Qwen RMSNorm casts the normalized value to the input dtype
 // before the weight multiply). x [tokens, hidden], residual [tokens, hidden] (nullable), weight [hidden],
 // out [tokens, hidden], all bf16. out may alias x. block: hidden / 4 threads rounded up to a warp, at most 1024.
-#define RMS_MAX_PER_THREAD 8  // hidden <= 8 * blockDim.x (the launcher checks)
+// hidden <= RMS_MAX_PER_THREAD * blockDim.x (common.cuh; the launcher checks)
 
 extern "C" __global__ void rmsnorm(const bf16* x, bf16* residual, const bf16* __restrict__ weight, bf16* out,
                                    int hidden, float eps) {

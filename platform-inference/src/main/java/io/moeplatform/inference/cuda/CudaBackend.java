@@ -117,6 +117,8 @@ final class CudaBackend implements DeepSeekBackend {
      * {@code -Dmoe.cuda.fusedExperts=true}, off until measured on the GPU.
      */
     private final boolean fusedExperts = Boolean.getBoolean("moe.cuda.fusedExperts");
+    /** See {@link #rowNormFits}. */
+    private final boolean rowNormRope = Boolean.getBoolean("moe.cuda.rowNormRope");
     /** Tiles of this (non-decode) step for the tiled prefill attention, uploaded by {@link #beginStep}. */
     private int prefillTiles;
     private final @Nullable StepProfiler profiler;
@@ -178,9 +180,12 @@ final class CudaBackend implements DeepSeekBackend {
 
     private record PendingLinear(Tensor x, CudaWeight weight, Tensor out) {}
 
-    /** A fused q/k norm + RoPE held until the attention, which may let it store k and v in the KV pool too. */
+    /**
+     * A fused q/k norm + RoPE held until the attention, which may let it store k and v in the KV pool too;
+     * {@code rowNorm}: the norms span each token's whole q or k row instead of one head.
+     */
     private record PendingQkRope(Tensor q, Tensor k, DeviceBuffer cos, DeviceBuffer sin, @Nullable DeviceMemory qNorm,
-            @Nullable DeviceMemory kNorm, int headDim, float eps) {}
+            @Nullable DeviceMemory kNorm, int headDim, float eps, boolean rowNorm) {}
 
     /**
      * One layer's K and V pools, {@code [blocks, blockSize, kvHeads, headDim]} bf16 each; for a latent (MLA) shape
@@ -567,10 +572,12 @@ final class CudaBackend implements DeepSeekBackend {
             mark("add + rmsnorm");
             return;
         }
-        if (fuse && x == out && groupSize < x.columns() && x.columns() % groupSize == 0 && groupSize % 2 == 0
-                && groupSize <= StepKernels.QK_ROPE_MAX_HEAD_DIM && pendingAdd == null && pendingRotary == null
+        boolean perHead = groupSize < x.columns() && x.columns() % groupSize == 0 && groupSize % 2 == 0
+                && groupSize <= StepKernels.QK_ROPE_MAX_HEAD_DIM;
+        PendingNorm norm = new PendingNorm(x, weight, eps, groupSize);
+        if (fuse && x == out && (perHead || rowNormFits(norm)) && pendingAdd == null && pendingRotary == null
                 && pendingNorms.size() < 2) {
-            pendingNorms.add(new PendingNorm(x, weight, eps, groupSize)); // per-head q/k norm: RoPE may follow
+            pendingNorms.add(norm); // q/k norm: RoPE may follow
             return;
         }
         flushPending();
@@ -635,7 +642,7 @@ final class CudaBackend implements DeepSeekBackend {
         }
         flushHeld();
         if (pendingAdd == null && fuse && headDim % 2 == 0 && headDim <= StepKernels.QK_ROPE_MAX_HEAD_DIM
-                && pendingNorms.stream().allMatch(n -> n.groupSize() == headDim)) {
+                && pendingNorms.stream().allMatch(n -> n.groupSize() == headDim || rowNormFits(n))) {
             if (pendingRotary == null) {
                 pendingRotary = new PendingRotary(x, headDim, rope); // q: k's RoPE comes next
                 return;
@@ -665,19 +672,40 @@ final class CudaBackend implements DeepSeekBackend {
         if (qNorm != null && kNorm != null && qNorm.eps() != kNorm.eps()) {
             return false;
         }
+        boolean qRow = qNorm != null && qNorm.groupSize() != headDim;
+        boolean kRow = kNorm != null && kNorm.groupSize() != headDim;
+        boolean rowNorm = qRow || kRow;
+        if (rowNorm && ((qNorm != null && !qRow) || (kNorm != null && !kRow) || q.columns() != k.columns())) {
+            return false; // one kernel takes per-head norms or equally wide whole-row norms, not a mix
+        }
         float eps = qNorm != null ? qNorm.eps() : kNorm != null ? kNorm.eps() : 0f;
         DeviceBuffer[] cs = rotaryTables.computeIfAbsent(rope, r -> rotaryTable(r, headDim));
         pendingNorms.clear();
         pendingRotary = null;
         pendingQkRope = new PendingQkRope(q, k, cs[0], cs[1],
                 qNorm == null ? null : ((CudaWeight) qNorm.weight()).memory(),
-                kNorm == null ? null : ((CudaWeight) kNorm.weight()).memory(), headDim, eps);
+                kNorm == null ? null : ((CudaWeight) kNorm.weight()).memory(), headDim, eps, rowNorm);
         return true;
+    }
+
+    /**
+     * A pending RMSNorm over a whole q or k row that {@code qk_rownorm_rope} can take along with the RoPE
+     * ({@code -Dmoe.cuda.rowNormRope=true}: OLMoE's q/k norms, four launches less per layer; off until measured).
+     */
+    private boolean rowNormFits(PendingNorm n) {
+        return rowNormRope && n.groupSize() == n.x().columns()
+                && n.groupSize() <= StepKernels.QK_ROW_NORM_MAX_WIDTH;
     }
 
     /** Launches the held q/k norm + RoPE; with {@code store} it also writes k and v to the KV pool. */
     private void launchQkRope(PendingQkRope p, StepKernels.@Nullable KvStore store) {
         pendingQkRope = null;
+        if (p.rowNorm()) {
+            kernels.qkRowNormRope(act(p.q()), act(p.k()), stepInts(1, tokens), p.cos(), p.sin(), p.qNorm(), p.kNorm(),
+                    p.q().columns() / p.headDim(), p.headDim(), tokens, p.eps(), store, stream);
+            mark(store == null ? "q/k row norm + rope" : "q/k row norm + rope + kv write");
+            return;
+        }
         kernels.qkNormRope(act(p.q()), act(p.k()), stepInts(1, tokens), p.cos(), p.sin(), p.qNorm(), p.kNorm(),
                 p.q().columns() / p.headDim(), p.k().columns() / p.headDim(), p.headDim(), tokens, p.eps(), store,
                 stream);

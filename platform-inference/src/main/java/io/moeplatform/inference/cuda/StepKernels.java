@@ -23,6 +23,7 @@ final class StepKernels implements AutoCloseable {
     private final CudaFunction ropeRows;
     private final CudaFunction kvWrite;
     private final CudaFunction qkNormRope;
+    private final CudaFunction qkRowNormRope;
     private final CudaFunction stepAttention;
     private final CudaFunction prefillAttention;
     private final CudaFunction prefillAttentionMma64;
@@ -72,6 +73,7 @@ final class StepKernels implements AutoCloseable {
         ropeRows = module.function("rope_rows");
         kvWrite = module.function("kv_write");
         qkNormRope = module.function("qk_norm_rope");
+        qkRowNormRope = module.function("qk_rownorm_rope");
         stepAttention = module.function("step_attention");
         prefillAttention = module.function("prefill_attention_tiled");
         prefillAttentionMma64 = module.function("prefill_attention_mma_d64");
@@ -144,6 +146,30 @@ final class StepKernels implements AutoCloseable {
         qkNormRope.launch(Dim3.of((int) ((warps + 3) / 4)), Dim3.of(128), 0, s,
                 new KernelArgs().ptr(q).ptr(k).ptr(positions).ptr(cos).ptr(sin).ptr(qNorm).ptr(kNorm).i32(qHeads)
                         .i32(kvHeads).i32(headDim).i32(tokens).f32(eps).ptr(store == null ? null : store.v())
+                        .ptr(store == null ? null : store.slots()).ptr(store == null ? null : store.kCache())
+                        .ptr(store == null ? null : store.vCache()));
+    }
+
+    /** Widest q/k row {@link #qkRowNormRope} normalizes: 8 values per thread of a 1,024-thread block. */
+    static final int QK_ROW_NORM_MAX_WIDTH = 8 * 1024;
+
+    /**
+     * {@link #qkNormRope} for q/k norms over a token's whole q or k row (qNorm / kNorm [heads * headDim]; OLMoE),
+     * decoder_step.cu {@code qk_rownorm_rope}: the same bits as rmsNorm(q), rmsNorm(k), rope(q), rope(k) (and
+     * {@link #kvWrite} with {@code store}). q and k rows equally wide ({@code heads} each).
+     */
+    void qkRowNormRope(DeviceMemory q, DeviceMemory k, DeviceMemory positions, DeviceMemory cos, DeviceMemory sin,
+            @Nullable DeviceMemory qNorm, @Nullable DeviceMemory kNorm, int heads, int headDim, int tokens, float eps,
+            @Nullable KvStore store, CudaStream s) {
+        int width = heads * headDim;
+        if (headDim % 2 != 0 || width > QK_ROW_NORM_MAX_WIDTH) {
+            throw new IllegalArgumentException("qk_rownorm_rope takes even head sizes and rows of up to "
+                    + QK_ROW_NORM_MAX_WIDTH + " values, got " + heads + " x " + headDim);
+        }
+        int threads = Math.min(1024, Math.max(32, ((width / 4 + 31) / 32) * 32)); // rmsnorm's block for the width
+        qkRowNormRope.launch(Dim3.of(tokens * (store != null ? 3 : 2)), Dim3.of(threads), 0, s,
+                new KernelArgs().ptr(q).ptr(k).ptr(positions).ptr(cos).ptr(sin).ptr(qNorm).ptr(kNorm).i32(heads)
+                        .i32(headDim).i32(tokens).f32(eps).ptr(store == null ? null : store.v())
                         .ptr(store == null ? null : store.slots()).ptr(store == null ? null : store.kCache())
                         .ptr(store == null ? null : store.vCache()));
     }

@@ -269,6 +269,65 @@ class MoeRoutingGpuTests {
                 .isEqualTo(gpu.readBf16(vCaches[0], cacheValues));
     }
 
+    /**
+     * tokens, heads (q = kv), head dim, norm weights given, store k/v: whole-row q/k norms with the RoPE (and the KV
+     * store) in one launch give the bits of rmsnorm, rope and kv_write launched one after another (OLMoE's shape
+     * first; 1,024 values per row at head dim 64 make a 256-thread block of 4 values each).
+     */
+    @ParameterizedTest
+    @CsvSource({"1, 16, 128, true, true", "5, 16, 64, true, false", "3, 4, 32, false, true", "8, 2, 16, true, true",
+            "2, 64, 128, true, true"})
+    void rowNormRopeMatchesSeparateLaunches(int tokens, int heads, int headDim, boolean norms, boolean store) {
+        int maxPositions = 64;
+        int width = heads * headDim;
+        int poolSlots = 3 * tokens + 5;
+        float[] q = gpu.randomBf16(tokens * width, 1);
+        float[] k = gpu.randomBf16(tokens * width, 1);
+        float[] v = gpu.randomBf16(tokens * width, 1);
+        float[] cos = new float[maxPositions * headDim / 2];
+        float[] sin = new float[cos.length];
+        for (int i = 0; i < cos.length; i++) {
+            cos[i] = (float) Math.cos(i * 0.29);
+            sin[i] = (float) Math.sin(i * 0.29);
+        }
+        int[] positions = new int[tokens];
+        int[] slots = new int[tokens];
+        for (int t = 0; t < tokens; t++) {
+            positions[t] = gpu.random.nextInt(maxPositions);
+            slots[t] = t == tokens - 1 && tokens > 1 ? -1 : 3 * t + 1; // the last one a padding token
+        }
+        DeviceBuffer qNorm = norms ? gpu.bf16(gpu.randomBf16(width, 1)) : null;
+        DeviceBuffer kNorm = norms ? gpu.bf16(gpu.randomBf16(width, 1)) : null;
+        DeviceBuffer vDev = gpu.bf16(v);
+        DeviceBuffer pos = gpu.i32(positions);
+        DeviceBuffer slotDev = gpu.i32(slots);
+        DeviceBuffer cosDev = gpu.f32(cos);
+        DeviceBuffer sinDev = gpu.f32(sin);
+        DeviceBuffer[] qs = {gpu.bf16(q), gpu.bf16(q)};
+        DeviceBuffer[] ks = {gpu.bf16(k), gpu.bf16(k)};
+        DeviceBuffer[] kCaches = {gpu.poisoned(poolSlots * width * 2L), gpu.poisoned(poolSlots * width * 2L)};
+        DeviceBuffer[] vCaches = {gpu.poisoned(poolSlots * width * 2L), gpu.poisoned(poolSlots * width * 2L)};
+        if (norms) {
+            gpu.kernels.rmsNorm(qs[0], null, qNorm, qs[0], tokens, width, 1e-5f, gpu.stream);
+            gpu.kernels.rmsNorm(ks[0], null, kNorm, ks[0], tokens, width, 1e-5f, gpu.stream);
+        }
+        step.rope(qs[0], pos, cosDev, sinDev, heads, headDim, tokens, gpu.stream);
+        step.rope(ks[0], pos, cosDev, sinDev, heads, headDim, tokens, gpu.stream);
+        if (store) {
+            step.kvWrite(ks[0], vDev, slotDev, kCaches[0], vCaches[0], width, tokens, gpu.stream);
+        }
+        step.qkRowNormRope(qs[1], ks[1], pos, cosDev, sinDev, qNorm, kNorm, heads, headDim, tokens, 1e-5f,
+                store ? new StepKernels.KvStore(vDev, slotDev, kCaches[1], vCaches[1]) : null, gpu.stream);
+        String note = gpu.seedNote();
+        assertThat(gpu.readBf16(qs[1], q.length)).as("q" + note).isEqualTo(gpu.readBf16(qs[0], q.length));
+        assertThat(gpu.readBf16(ks[1], k.length)).as("k" + note).isEqualTo(gpu.readBf16(ks[0], k.length));
+        int cacheValues = poolSlots * width; // untouched slots keep the poison in both
+        assertThat(gpu.readBf16(kCaches[1], cacheValues)).as("k cache" + note)
+                .isEqualTo(gpu.readBf16(kCaches[0], cacheValues));
+        assertThat(gpu.readBf16(vCaches[1], cacheValues)).as("v cache" + note)
+                .isEqualTo(gpu.readBf16(vCaches[0], cacheValues));
+    }
+
     @ParameterizedTest
     @CsvSource({"1, 3", "4, 3", "8, 2", "3, 2"})
     void sharedInputGemvIsBitIdenticalToSeparateLaunches(int rows, int count) {
