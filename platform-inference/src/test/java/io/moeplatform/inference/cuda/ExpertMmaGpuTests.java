@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -22,26 +20,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * than 32 rows (several passes of two 16-row tiles).
  */
 @Tag("gpu")
-class ExpertMmaGpuTests {
-
-    private GpuFixture gpu;
-    private StepKernels step;
-
-    @BeforeEach
-    void open() {
-        gpu = new GpuFixture();
-        step = new StepKernels(gpu.context);
-    }
-
-    @AfterEach
-    void close() {
-        if (step != null) {
-            step.close();
-        }
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
+class ExpertMmaGpuTests extends StepKernelsGpuTest {
 
     /**
      * tokens, experts, top-k, hidden, expert intermediate size, rows from which the tensor-core kernels take over,

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -15,26 +13,7 @@ import org.junit.jupiter.api.Test;
  * and size (the bulk prefetch wants 16-byte multiples), and write nothing.
  */
 @Tag("gpu")
-class L2PrefetchGpuTests {
-
-    private GpuFixture gpu;
-    private StepKernels step;
-
-    @BeforeEach
-    void open() {
-        gpu = new GpuFixture();
-        step = new StepKernels(gpu.context);
-    }
-
-    @AfterEach
-    void close() {
-        if (step != null) {
-            step.close();
-        }
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
+class L2PrefetchGpuTests extends StepKernelsGpuTest {
 
     @Test
     void kernelsOnEitherSideOfAPrefetchStayOrdered() {

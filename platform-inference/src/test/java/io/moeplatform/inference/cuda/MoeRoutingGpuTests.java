@@ -11,8 +11,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -24,26 +22,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * within 1e-5 relative, bf16 outputs within 4e-3: one rounding).
  */
 @Tag("gpu")
-class MoeRoutingGpuTests {
-
-    private GpuFixture gpu;
-    private StepKernels step;
-
-    @BeforeEach
-    void open() {
-        gpu = new GpuFixture();
-        step = new StepKernels(gpu.context);
-    }
-
-    @AfterEach
-    void close() {
-        if (step != null) {
-            step.close();
-        }
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
+class MoeRoutingGpuTests extends StepKernelsGpuTest {
 
     /** tokens, real tokens (the rest is padding), experts, top-k; 2,500 x 8 slots take 20 rounds of the kernel. */
     @ParameterizedTest
@@ -225,48 +204,84 @@ class MoeRoutingGpuTests {
     @CsvSource({"1, 32, 4, 128, true", "5, 16, 16, 64, false", "8, 8, 2, 16, true"})
     void qkNormRopeStoringKvMatchesTheSeparateKvWrite(int tokens, int qHeads, int kvHeads, int headDim,
             boolean norms) {
-        int maxPositions = 64;
-        int kvDim = kvHeads * headDim;
-        int poolSlots = 3 * tokens + 5;
-        float[] q = gpu.randomBf16(tokens * qHeads * headDim, 1);
-        float[] k = gpu.randomBf16(tokens * kvDim, 1);
-        float[] v = gpu.randomBf16(tokens * kvDim, 1);
-        float[] cos = new float[maxPositions * headDim / 2];
-        float[] sin = new float[cos.length];
-        for (int i = 0; i < cos.length; i++) {
-            cos[i] = (float) Math.cos(i * 0.37);
-            sin[i] = (float) Math.sin(i * 0.37);
-        }
-        int[] positions = new int[tokens];
-        int[] slots = new int[tokens];
-        for (int t = 0; t < tokens; t++) {
-            positions[t] = gpu.random.nextInt(maxPositions);
-            slots[t] = t == tokens - 1 && tokens > 1 ? -1 : 3 * t + 1; // the last one a padding token
-        }
+        RopeCase c = new RopeCase(tokens, qHeads * headDim, kvHeads * headDim, headDim, 0.37);
         DeviceBuffer qNorm = norms ? gpu.bf16(gpu.randomBf16(headDim, 1)) : null;
         DeviceBuffer kNorm = norms ? gpu.bf16(gpu.randomBf16(headDim, 1)) : null;
-        DeviceBuffer vDev = gpu.bf16(v);
-        DeviceBuffer pos = gpu.i32(positions);
-        DeviceBuffer slotDev = gpu.i32(slots);
-        DeviceBuffer cosDev = gpu.f32(cos);
-        DeviceBuffer sinDev = gpu.f32(sin);
-        DeviceBuffer[] qs = {gpu.bf16(q), gpu.bf16(q)};
-        DeviceBuffer[] ks = {gpu.bf16(k), gpu.bf16(k)};
-        DeviceBuffer[] kCaches = {gpu.poisoned(poolSlots * kvDim * 2L), gpu.poisoned(poolSlots * kvDim * 2L)};
-        DeviceBuffer[] vCaches = {gpu.poisoned(poolSlots * kvDim * 2L), gpu.poisoned(poolSlots * kvDim * 2L)};
-        step.qkNormRope(qs[0], ks[0], pos, cosDev, sinDev, qNorm, kNorm, qHeads, kvHeads, headDim, tokens, 1e-6f,
-                null, gpu.stream);
-        step.kvWrite(ks[0], vDev, slotDev, kCaches[0], vCaches[0], kvDim, tokens, gpu.stream);
-        step.qkNormRope(qs[1], ks[1], pos, cosDev, sinDev, qNorm, kNorm, qHeads, kvHeads, headDim, tokens, 1e-6f,
-                new StepKernels.KvStore(vDev, slotDev, kCaches[1], vCaches[1]), gpu.stream);
-        String note = gpu.seedNote();
-        assertThat(gpu.readBf16(qs[1], q.length)).as("q" + note).isEqualTo(gpu.readBf16(qs[0], q.length));
-        assertThat(gpu.readBf16(ks[1], k.length)).as("k" + note).isEqualTo(gpu.readBf16(ks[0], k.length));
-        int cacheValues = poolSlots * kvDim; // untouched slots keep the poison in both
-        assertThat(gpu.readBf16(kCaches[1], cacheValues)).as("k cache" + note)
-                .isEqualTo(gpu.readBf16(kCaches[0], cacheValues));
-        assertThat(gpu.readBf16(vCaches[1], cacheValues)).as("v cache" + note)
-                .isEqualTo(gpu.readBf16(vCaches[0], cacheValues));
+        step.qkNormRope(c.qs[0], c.ks[0], c.positions, c.cos, c.sin, qNorm, kNorm, qHeads, kvHeads, headDim, tokens,
+                1e-6f, null, gpu.stream);
+        step.kvWrite(c.ks[0], c.v, c.slots, c.kCaches[0], c.vCaches[0], c.kvDim, tokens, gpu.stream);
+        step.qkNormRope(c.qs[1], c.ks[1], c.positions, c.cos, c.sin, qNorm, kNorm, qHeads, kvHeads, headDim, tokens,
+                1e-6f, c.store(1), gpu.stream);
+        c.assertSame();
+    }
+
+    /**
+     * q, k and v rows of a q/k norm + RoPE case, twice each ([0] for the separate launches, [1] for the fused one),
+     * positions, KV slots (the last token a padding token when there are several), cos/sin tables and two poisoned
+     * KV pools.
+     */
+    private final class RopeCase {
+        final int tokens;
+        final int qDim;
+        final int kvDim;
+        final int poolSlots;
+        final DeviceBuffer[] qs;
+        final DeviceBuffer[] ks;
+        final DeviceBuffer v;
+        final DeviceBuffer positions;
+        final DeviceBuffer slots;
+        final DeviceBuffer cos;
+        final DeviceBuffer sin;
+        final DeviceBuffer[] kCaches;
+        final DeviceBuffer[] vCaches;
+
+        RopeCase(int tokens, int qDim, int kvDim, int headDim, double angleStep) {
+            int maxPositions = 64;
+            this.tokens = tokens;
+            this.qDim = qDim;
+            this.kvDim = kvDim;
+            this.poolSlots = 3 * tokens + 5;
+            float[] q = gpu.randomBf16(tokens * qDim, 1);
+            float[] k = gpu.randomBf16(tokens * kvDim, 1);
+            float[] cosTable = new float[maxPositions * headDim / 2];
+            float[] sinTable = new float[cosTable.length];
+            for (int i = 0; i < cosTable.length; i++) {
+                cosTable[i] = (float) Math.cos(i * angleStep);
+                sinTable[i] = (float) Math.sin(i * angleStep);
+            }
+            int[] pos = new int[tokens];
+            int[] slot = new int[tokens];
+            for (int t = 0; t < tokens; t++) {
+                pos[t] = gpu.random.nextInt(maxPositions);
+                slot[t] = t == tokens - 1 && tokens > 1 ? -1 : 3 * t + 1;
+            }
+            qs = new DeviceBuffer[]{gpu.bf16(q), gpu.bf16(q)};
+            ks = new DeviceBuffer[]{gpu.bf16(k), gpu.bf16(k)};
+            v = gpu.bf16(gpu.randomBf16(tokens * kvDim, 1));
+            positions = gpu.i32(pos);
+            slots = gpu.i32(slot);
+            cos = gpu.f32(cosTable);
+            sin = gpu.f32(sinTable);
+            kCaches = new DeviceBuffer[]{gpu.poisoned(poolSlots * kvDim * 2L), gpu.poisoned(poolSlots * kvDim * 2L)};
+            vCaches = new DeviceBuffer[]{gpu.poisoned(poolSlots * kvDim * 2L), gpu.poisoned(poolSlots * kvDim * 2L)};
+        }
+
+        StepKernels.KvStore store(int i) {
+            return new StepKernels.KvStore(v, slots, kCaches[i], vCaches[i]);
+        }
+
+        /** q, k and both pools of [1] hold the bits of [0]; untouched pool slots keep the poison in both. */
+        void assertSame() {
+            String note = gpu.seedNote();
+            assertThat(gpu.readBf16(qs[1], tokens * qDim)).as("q" + note).isEqualTo(gpu.readBf16(qs[0], tokens * qDim));
+            assertThat(gpu.readBf16(ks[1], tokens * kvDim)).as("k" + note)
+                    .isEqualTo(gpu.readBf16(ks[0], tokens * kvDim));
+            int cacheValues = poolSlots * kvDim;
+            assertThat(gpu.readBf16(kCaches[1], cacheValues)).as("k cache" + note)
+                    .isEqualTo(gpu.readBf16(kCaches[0], cacheValues));
+            assertThat(gpu.readBf16(vCaches[1], cacheValues)).as("v cache" + note)
+                    .isEqualTo(gpu.readBf16(vCaches[0], cacheValues));
+        }
     }
 
     /**
@@ -278,54 +293,22 @@ class MoeRoutingGpuTests {
     @CsvSource({"1, 16, 128, true, true", "5, 16, 64, true, false", "3, 4, 32, false, true", "8, 2, 16, true, true",
             "2, 64, 128, true, true"})
     void rowNormRopeMatchesSeparateLaunches(int tokens, int heads, int headDim, boolean norms, boolean store) {
-        int maxPositions = 64;
         int width = heads * headDim;
-        int poolSlots = 3 * tokens + 5;
-        float[] q = gpu.randomBf16(tokens * width, 1);
-        float[] k = gpu.randomBf16(tokens * width, 1);
-        float[] v = gpu.randomBf16(tokens * width, 1);
-        float[] cos = new float[maxPositions * headDim / 2];
-        float[] sin = new float[cos.length];
-        for (int i = 0; i < cos.length; i++) {
-            cos[i] = (float) Math.cos(i * 0.29);
-            sin[i] = (float) Math.sin(i * 0.29);
-        }
-        int[] positions = new int[tokens];
-        int[] slots = new int[tokens];
-        for (int t = 0; t < tokens; t++) {
-            positions[t] = gpu.random.nextInt(maxPositions);
-            slots[t] = t == tokens - 1 && tokens > 1 ? -1 : 3 * t + 1; // the last one a padding token
-        }
+        RopeCase c = new RopeCase(tokens, width, width, headDim, 0.29);
         DeviceBuffer qNorm = norms ? gpu.bf16(gpu.randomBf16(width, 1)) : null;
         DeviceBuffer kNorm = norms ? gpu.bf16(gpu.randomBf16(width, 1)) : null;
-        DeviceBuffer vDev = gpu.bf16(v);
-        DeviceBuffer pos = gpu.i32(positions);
-        DeviceBuffer slotDev = gpu.i32(slots);
-        DeviceBuffer cosDev = gpu.f32(cos);
-        DeviceBuffer sinDev = gpu.f32(sin);
-        DeviceBuffer[] qs = {gpu.bf16(q), gpu.bf16(q)};
-        DeviceBuffer[] ks = {gpu.bf16(k), gpu.bf16(k)};
-        DeviceBuffer[] kCaches = {gpu.poisoned(poolSlots * width * 2L), gpu.poisoned(poolSlots * width * 2L)};
-        DeviceBuffer[] vCaches = {gpu.poisoned(poolSlots * width * 2L), gpu.poisoned(poolSlots * width * 2L)};
         if (norms) {
-            gpu.kernels.rmsNorm(qs[0], null, qNorm, qs[0], tokens, width, 1e-5f, gpu.stream);
-            gpu.kernels.rmsNorm(ks[0], null, kNorm, ks[0], tokens, width, 1e-5f, gpu.stream);
+            gpu.kernels.rmsNorm(c.qs[0], null, qNorm, c.qs[0], tokens, width, 1e-5f, gpu.stream);
+            gpu.kernels.rmsNorm(c.ks[0], null, kNorm, c.ks[0], tokens, width, 1e-5f, gpu.stream);
         }
-        step.rope(qs[0], pos, cosDev, sinDev, heads, headDim, tokens, gpu.stream);
-        step.rope(ks[0], pos, cosDev, sinDev, heads, headDim, tokens, gpu.stream);
+        step.rope(c.qs[0], c.positions, c.cos, c.sin, heads, headDim, tokens, gpu.stream);
+        step.rope(c.ks[0], c.positions, c.cos, c.sin, heads, headDim, tokens, gpu.stream);
         if (store) {
-            step.kvWrite(ks[0], vDev, slotDev, kCaches[0], vCaches[0], width, tokens, gpu.stream);
+            step.kvWrite(c.ks[0], c.v, c.slots, c.kCaches[0], c.vCaches[0], width, tokens, gpu.stream);
         }
-        step.qkRowNormRope(qs[1], ks[1], pos, cosDev, sinDev, qNorm, kNorm, heads, headDim, tokens, 1e-5f,
-                store ? new StepKernels.KvStore(vDev, slotDev, kCaches[1], vCaches[1]) : null, gpu.stream);
-        String note = gpu.seedNote();
-        assertThat(gpu.readBf16(qs[1], q.length)).as("q" + note).isEqualTo(gpu.readBf16(qs[0], q.length));
-        assertThat(gpu.readBf16(ks[1], k.length)).as("k" + note).isEqualTo(gpu.readBf16(ks[0], k.length));
-        int cacheValues = poolSlots * width; // untouched slots keep the poison in both
-        assertThat(gpu.readBf16(kCaches[1], cacheValues)).as("k cache" + note)
-                .isEqualTo(gpu.readBf16(kCaches[0], cacheValues));
-        assertThat(gpu.readBf16(vCaches[1], cacheValues)).as("v cache" + note)
-                .isEqualTo(gpu.readBf16(vCaches[0], cacheValues));
+        step.qkRowNormRope(c.qs[1], c.ks[1], c.positions, c.cos, c.sin, qNorm, kNorm, heads, headDim, tokens, 1e-5f,
+                store ? c.store(1) : null, gpu.stream);
+        c.assertSame();
     }
 
     @ParameterizedTest
