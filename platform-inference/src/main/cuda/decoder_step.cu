@@ -385,8 +385,8 @@ qk_norm_rope(bf16* q, bf16* k, const int* __restrict__ positions, const float* _
 
 // qk_norm_rope for models whose q/k norms span the whole q or k row of a token (OLMoE: q_norm over all q heads,
 // k_norm over all k heads) instead of one head: the model's rmsnorm(q), rmsnorm(k), rope(q), rope(k) (and with
-// k_cache given kv_write) in one launch instead of five. One block per (token, row), rows q, k and, when storing,
-// v (copied to the pool as it is). The block first sums the row's squares exactly as the rmsnorm kernel does (same
+// k_cache given kv_write) in one launch, where OLMoE otherwise launches both rmsnorms before qk_norm_rope. One
+// block per (token, row), rows q, k and, when storing, v (copied to the pool as it is). The block first sums the row's squares exactly as the rmsnorm kernel does (same
 // block size for the width, the same element per thread, the same order: identical inv_rms, so identical bits),
 //   x = bf16( w[c] * bf16( x[c] / sqrt(mean(x^2 over the row) + eps) ) )     (w [width]; skipped if null)
 // then, after the barrier, warp u rotates heads u, u + warps, ... as rope_rows does (tables [max_pos, D/2]):

@@ -359,13 +359,18 @@ extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32, 4) expert_mlp_mma_f
     __syncthreads();
     const int gate_blocks = inter / 8, down_blocks = hidden / 16;
     const int item = ticket;
-    if (item < groups * gate_blocks) {
+    if (item >= groups * (gate_blocks + down_blocks)) {
+        // a grid larger than the work (the launcher sizes it exactly): nothing to do but count itself finished
+    } else if (item < groups * gate_blocks) {
         const int group = item / gate_blocks;
         gate_up_mma_body<MMA_WARPS>(x, row_token, gate_ptrs, up_ptrs, group_expert, group_start, group_count,
                                     num_groups, min_rows, max_rows, act, hidden, inter, group, item % gate_blocks);
-        __threadfence();  // this block's act rows are visible before the count says so
+        // release: the barrier orders every warp's act stores before thread 0's fence, the fence before the count
         __syncthreads();
-        if (threadIdx.x == 0) atomicAdd(counters + 2 + group, 1);
+        if (threadIdx.x == 0) {
+            __threadfence();
+            atomicAdd(counters + 2 + group, 1);
+        }
     } else {
         const int d = item - groups * gate_blocks;
         const int group = d / down_blocks;
@@ -377,6 +382,7 @@ extern "C" __global__ void __launch_bounds__(MMA_WARPS * 32, 4) expert_mlp_mma_f
     if (threadIdx.x == 0) {
         __threadfence();
         if (atomicAdd(counters + 1, 1) == (int)gridDim.x - 1) {
+            __threadfence();  // every other block's counts happened before the resets
             for (int i = 0; i < 2 + groups; i++) counters[i] = 0;
             __threadfence();
         }

@@ -28,7 +28,7 @@ __device__ __forceinline__ void prefetch_range(const char* base, unsigned long l
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
         asm volatile("cp.async.bulk.prefetch.L2.global [%0], %1;" ::"l"(from), "r"((unsigned)size) : "memory");
 #else
-        for (unsigned long long line = from; line < from + size; line += 128)
+        for (unsigned long long line = from & ~127ull; line < from + size; line += 128)
             asm volatile("prefetch.global.L2 [%0];" ::"l"(line));
 #endif
     }

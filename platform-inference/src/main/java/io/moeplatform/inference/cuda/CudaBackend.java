@@ -690,7 +690,7 @@ final class CudaBackend implements DeepSeekBackend {
 
     /**
      * A pending RMSNorm over a whole q or k row that {@code qk_rownorm_rope} can take along with the RoPE
-     * ({@code -Dmoe.cuda.rowNormRope=true}: OLMoE's q/k norms, four launches less per layer; off until measured).
+     * ({@code -Dmoe.cuda.rowNormRope=true}: OLMoE's q/k norms, two launches less per layer; off until measured).
      */
     private boolean rowNormFits(PendingNorm n) {
         return rowNormRope && n.groupSize() == n.x().columns()
@@ -1016,7 +1016,11 @@ final class CudaBackend implements DeepSeekBackend {
             kernels.expertGateUpTiled(act(x), layout, gatePtrs, upPtrs, maxGroups, slots, expertGemmRows,
                     Integer.MAX_VALUE, activated, hidden, inter, stream);
         }
-        mark("moe gate_up");
+        if (!fused) {
+            mark("moe gate_up");
+        }
+        // with the fused experts there is no launch between gate/up and down: the next layer's q/k/v then go out
+        // after both, during the combine and the next add + RMSNorm
         launchPrefetches("down");
         pendingPrefetches.clear();
         if (small) {
@@ -1030,7 +1034,9 @@ final class CudaBackend implements DeepSeekBackend {
             kernels.expertDownTiled(activated, layout, downPtrs, maxGroups, slots, expertGemmRows, Integer.MAX_VALUE,
                     y, inter, hidden, stream);
         }
-        mark("moe down");
+        if (!fused) {
+            mark("moe down");
+        }
         if (viaHost) {
             expertGemms(x, moe, layout, activated, y, hidden, inter);
             mark("moe expert gemms");
