@@ -1212,9 +1212,9 @@ final class CudaBackend implements DeepSeekBackend {
 
     @Override
     public void prefetch(Tensor weight) {
-        if (launches() && !prefetchAt.isEmpty() && tokens <= prefetchTokens
+        if (weight instanceof CudaWeight w && launches() && !prefetchAt.isEmpty() && tokens <= prefetchTokens
                 && pendingPrefetches.size() < StepKernels.PREFETCH_RANGES) {
-            pendingPrefetches.add(((CudaWeight) weight).memory());
+            pendingPrefetches.add(w.memory());
         }
     }
 
